@@ -161,11 +161,11 @@ class RegistryApi {
     for (const [re, methods] of this.routes) {
       const m = re.exec(path);
       if (!m) continue;
-      const name = decodeURIComponent(m[1]);
+      const name = decode(m[1]);
       if (!validRepositoryName(name)) throw new RegistryError('NAME_INVALID', { name });
       const h = methods[method];
       if (!h) throw new RegistryError('UNSUPPORTED');
-      return h({ req, res, url, name, ref: decodeURIComponent(m[2] ?? '') });
+      return h({ req, res, url, name, ref: decode(m[2] ?? '') });
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end(method === 'HEAD' ? undefined : '404 page not found\n');
@@ -417,6 +417,15 @@ class RegistryApi {
     if (!(await this.storage.cancelUpload(name, ref))) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', { uuid: ref });
     res.writeHead(204, { 'Content-Length': '0' });
     res.end();
+  }
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // malformed escapes cannot be a valid name, tag or digest
+    return '%';
   }
 }
 
