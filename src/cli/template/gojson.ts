@@ -1,0 +1,62 @@
+// Go's encoding/json output for JSON-shaped values, as Docker's `json` template function emits it
+// (Encoder with SetEscapeHTML(false), trailing newline trimmed). Object keys keep their given order,
+// which is the struct field order of the API object the data came from.
+
+import { GoFloat, kindOf, numberValue } from './values.js';
+
+function quote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i]!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20) out += '\\u00' + c.toString(16).padStart(2, '0');
+    else if (c === 0x2028 || c === 0x2029) out += '\\u' + c.toString(16);
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        out += ch + s[i + 1];
+        i++;
+      } else out += '\ufffd';
+    } else if (c >= 0xdc00 && c <= 0xdfff) out += '\ufffd';
+    else out += ch;
+  }
+  return out + '"';
+}
+
+function number(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`json: unsupported value: ${n}`);
+  const a = Math.abs(n);
+  if (a !== 0 && (a < 1e-6 || a >= 1e21)) {
+    // Go uses 'e' format and trims the exponent's leading zero: 1e-07 -> 1e-7.
+    return n.toExponential().replace('e+', 'e+').replace(/e([+-])0*(\d)/, 'e$1$2');
+  }
+  return String(n);
+}
+
+export function goJSON(v: unknown): string {
+  switch (kindOf(v)) {
+    case 'invalid':
+    case 'nil':
+      return 'null';
+    case 'bool':
+      return v ? 'true' : 'false';
+    case 'int':
+    case 'float':
+      return number(v instanceof GoFloat ? v.value : numberValue(v));
+    case 'string':
+      return quote(v as string);
+    case 'slice':
+      return '[' + (v as unknown[]).map(goJSON).join(',') + ']';
+    case 'map': {
+      const m = v as Record<string, unknown>;
+      return '{' + Object.keys(m).filter((k) => m[k] !== undefined).map((k) => quote(k) + ':' + goJSON(m[k])).join(',') + '}';
+    }
+    case 'func':
+      throw new Error('json: unsupported type: func()');
+  }
+}
