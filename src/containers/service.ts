@@ -1,0 +1,571 @@
+// The containers service: create, start, stop, kill, wait, remove, attach, logs, inspect and
+// list. It owns container records and their lifecycle; the runtime (conmon + crun/runc) runs
+// them; the layer store gives each its read-write layer.
+import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { NotFound, Conflict, InvalidParameter, NotModified, SystemError, errorMessage } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import type { Logger } from '../lib/log.js';
+import type { EventBus } from '../daemon/events.js';
+import type { ImageStore, Image } from '../images/store.js';
+import type { LayerStore } from '../layers/store.js';
+import { chainIdOf } from '../layers/store.js';
+import { familiarString, parseReference } from '../images/reference.js';
+import { OciRuntime } from '../runtime/oci-runtime.js';
+import { launchConmon } from '../runtime/conmon.js';
+import { ContainerStore } from './store.js';
+import { randomName, validateName } from './names.js';
+import { newState, transition, isRunning, type ContainerRecord, type ApiConfig, type ApiHostConfig } from './model.js';
+import { mergeImageConfig } from './image-config.js';
+import { validateRestartPolicy, shouldRestart, restartOnDaemonStart, backoffMs } from './restart-policy.js';
+import { joinAttach, type AttachOptions } from './attach.js';
+import { readLogs, type LogQuery, type LogEntry } from './logs.js';
+import { makeBundle } from './bundle.js';
+import { signalNumber } from './signals.js';
+
+export interface ContainerServiceOptions {
+  dataRoot: string;
+  execRoot: string;
+  cgroupParent: string;
+  runtimes: Map<string, OciRuntime>;
+  defaultRuntime: string;
+  log: Logger;
+  events: EventBus;
+  images: ImageStore;
+  layers: LayerStore;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (r: { StatusCode: number; Error: { Message: string } | null }) => void;
+}
+
+interface PendingAttach {
+  client: Duplex;
+  options: AttachOptions;
+  resolve: (how: 'ended' | 'detached') => void;
+}
+
+export class ContainerService {
+  readonly store: ContainerStore;
+  private waiters = new Map<string, Set<Waiter>>();
+  private pendingAttach = new Map<string, Set<PendingAttach>>();
+  private exitWatcher?: FSWatcher;
+  private restartTimers = new Map<string, NodeJS.Timeout>();
+  private busy = new Map<string, Promise<unknown>>();
+  readonly exitDir: string;
+  readonly socketDir: string;
+
+  constructor(private readonly o: ContainerServiceOptions) {
+    this.store = new ContainerStore(o.dataRoot);
+    this.exitDir = join(o.execRoot, 'exits');
+    this.socketDir = join(o.execRoot, 's');
+  }
+
+  // ---------------------------------------------------------------- startup and restore
+
+  async init(): Promise<void> {
+    await this.store.init();
+    await fs.mkdir(this.exitDir, { recursive: true });
+    await fs.mkdir(this.socketDir, { recursive: true });
+    this.exitWatcher = watch(this.exitDir, (_ev, name) => {
+      if (name && this.store.find(name)) void this.handleExit(name.toString());
+    });
+  }
+
+  /**
+   * Live restore: containers whose conmon is still alive keep running; exits that happened while
+   * the daemon was down are recorded; restart policies are applied.
+   */
+  async restore(): Promise<void> {
+    for (const c of this.store.all()) {
+      if (c.State.Status === 'removing') {
+        await this.remove(c.Id, { force: true, volumes: false }).catch(() => undefined);
+        continue;
+      }
+      if (isRunning(c)) {
+        const exited = await fs.access(join(this.exitDir, c.Id)).then(() => true, () => false);
+        const alive = await this.runtimeFor(c).state(c.Id).catch(() => undefined);
+        if (exited || !alive || alive.status === 'stopped') {
+          await this.handleExit(c.Id, true);
+        }
+        continue;
+      }
+      if (c.HasBeenStartedBefore && restartOnDaemonStart(c.HostConfig.RestartPolicy, c.HasBeenManuallyStopped)) {
+        void this.start(c.Id).catch((err) => this.o.log.warn(`restart of ${c.Id.slice(0, 12)} failed: ${errorMessage(err)}`));
+      }
+    }
+  }
+
+  async shutdown(stopContainers: boolean): Promise<void> {
+    this.exitWatcher?.close();
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    if (stopContainers) {
+      await Promise.all(
+        this.store
+          .all()
+          .filter(isRunning)
+          .map((c) => this.stop(c.Id, {}).catch(() => undefined)),
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(name: string | undefined, body: ApiConfig & { HostConfig?: ApiHostConfig; NetworkingConfig?: unknown }): Promise<{ Id: string; Warnings: string[] }> {
+    if (!body || typeof body !== 'object') throw new InvalidParameter('config cannot be empty in order to create a container');
+    const { HostConfig: hostConfigIn, NetworkingConfig: _net, ...configIn } = body;
+    const hostConfig: ApiHostConfig = { ...(hostConfigIn ?? {}) };
+    const imageRef = configIn.Image;
+    if (!imageRef) throw new InvalidParameter('No command specified');
+    const image = this.o.images.tryResolve(imageRef);
+    if (!image) {
+      let shown = imageRef;
+      try {
+        shown = familiarString(parseReference(imageRef));
+      } catch {
+        throw new InvalidParameter('invalid reference format');
+      }
+      throw new NotFound(`No such image: ${shown.includes(':') || shown.includes('@') ? shown : shown + ':latest'}`);
+    }
+    validateRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove ?? false);
+    const networkMode = hostConfig.NetworkMode || 'default';
+    hostConfig.NetworkMode = networkMode;
+    const runtime = hostConfig.Runtime || this.o.defaultRuntime;
+    if (!this.o.runtimes.has(runtime)) throw new InvalidParameter(`unknown or invalid runtime name: ${runtime}`);
+    hostConfig.Runtime = runtime;
+    hostConfig.LogConfig = { Type: hostConfig.LogConfig?.Type || 'json-file', Config: hostConfig.LogConfig?.Config ?? {} };
+
+    const config = mergeImageConfig(configIn, image.config.config ?? {});
+    const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    if (argv.length === 0) throw new InvalidParameter('No command specified');
+
+    const id = newId();
+    const warnings: string[] = [];
+    let fullName: string;
+    if (name) {
+      fullName = validateName(name);
+      this.store.reserveName(fullName, id);
+    } else {
+      for (let i = 0; ; i++) {
+        fullName = '/' + randomName(i);
+        if (!this.store.nameOwner(fullName)) break;
+      }
+      this.store.reserveName(fullName, id);
+    }
+    if (!config.Hostname) config.Hostname = id.slice(0, 12);
+
+    const dir = this.store.dir(id);
+    const rec: ContainerRecord = {
+      Id: id,
+      Name: fullName,
+      Created: new Date().toISOString(),
+      Path: argv[0]!,
+      Args: argv.slice(1),
+      Config: config,
+      HostConfig: hostConfig,
+      Image: image.id,
+      State: newState(),
+      RestartCount: 0,
+      Driver: this.o.layers.driver.name,
+      Platform: 'linux',
+      LogPath: join(dir, `${id}-json.log`),
+      ResolvConfPath: join(dir, 'resolv.conf'),
+      HostnamePath: join(dir, 'hostname'),
+      HostsPath: join(dir, 'hosts'),
+      Runtime: runtime,
+      HasBeenStartedBefore: false,
+      HasBeenManuallyStopped: false,
+      ExecIDs: [],
+    };
+    try {
+      await this.o.layers.createRW(id, chainIdOf(image.config.rootfs.diff_ids));
+      await this.store.add(rec);
+    } catch (err) {
+      this.store.releaseName(fullName);
+      await this.o.layers.removeRW(id).catch(() => undefined);
+      await fs.rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.event(rec, 'create');
+    return { Id: id, Warnings: warnings };
+  }
+
+  // ---------------------------------------------------------------- start
+
+  start(ref: string): Promise<void> {
+    const c = this.store.get(ref);
+    return this.exclusive(c.Id, () => this.doStart(c));
+  }
+
+  private async doStart(c: ContainerRecord): Promise<void> {
+    if (c.State.Status === 'running' || c.State.Status === 'paused') throw new NotModified('container already started');
+    if (c.State.Status === 'removing' || c.State.Status === 'dead') {
+      throw new Conflict(`cannot start a container that is being removed: ${c.Id.slice(0, 12)}`);
+    }
+    const image = this.o.images.byId(c.Image);
+    const runtime = this.runtimeFor(c);
+    const bundle = this.bundleDir(c.Id);
+    await fs.rm(join(this.exitDir, c.Id), { force: true });
+    await fs.rm(bundle, { recursive: true, force: true });
+    await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
+    let pid: number;
+    try {
+      const rootfs = await this.o.layers.mountRW(c.Id);
+      const warnings = await makeBundle({
+        container: c,
+        image,
+        rootfs,
+        bundle,
+        cgroupsPath: `${this.o.cgroupParent}/${c.Id}`,
+        lookupContainer: (r) => this.store.get(r),
+      });
+      for (const w of warnings) this.o.log.warn(`${c.Id.slice(0, 12)}: ${w}`);
+      ({ pid } = await launchConmon({
+        id: c.Id,
+        name: c.Name.slice(1),
+        runtime,
+        bundle,
+        persistDir: bundle,
+        socketDir: this.socketDir,
+        exitDir: this.exitDir,
+        logPath: c.LogPath,
+        terminal: !!c.Config.Tty,
+        stdin: !!c.Config.OpenStdin,
+        leaveStdinOpen: !!c.Config.OpenStdin && !c.Config.StdinOnce,
+      }));
+    } catch (err) {
+      await this.o.layers.unmountRW(c.Id).catch(() => undefined);
+      const msg = errorMessage(err);
+      c.State.Error = msg;
+      if (/executable file not found|no such file or directory/.test(msg)) c.State.ExitCode = 127;
+      else if (/permission denied/.test(msg)) c.State.ExitCode = 126;
+      else c.State.ExitCode = 128;
+      await this.store.save(c);
+      throw err;
+    }
+    // Clients that attached before start must see the very first bytes.
+    for (const p of this.pendingAttach.get(c.Id) ?? []) this.connectAttach(c, p);
+    this.pendingAttach.delete(c.Id);
+
+    transition(c, 'running');
+    c.State.Pid = pid;
+    c.State.StartedAt = new Date().toISOString();
+    c.State.ExitCode = 0;
+    c.State.Error = '';
+    c.State.OOMKilled = false;
+    c.HasBeenStartedBefore = true;
+    c.HasBeenManuallyStopped = false;
+    await this.store.save(c);
+    try {
+      await runtime.start(c.Id);
+    } catch (err) {
+      await runtime.kill(c.Id, 'KILL').catch(() => undefined);
+      throw err;
+    }
+    this.event(c, 'start');
+  }
+
+  // ---------------------------------------------------------------- exits
+
+  private async handleExit(id: string, restoring = false): Promise<void> {
+    const c = this.store.find(id);
+    if (!c || !isRunning(c)) return;
+    await this.exclusive(c.Id, async () => {
+      if (!isRunning(c)) return;
+      const raw = await fs.readFile(join(this.exitDir, c.Id), 'utf8').catch(() => '');
+      const code = raw.trim() === '' ? 255 : Number(raw.trim());
+      const oom = await fs.access(join(this.bundleDir(c.Id), 'oom')).then(() => true, () => false);
+      await this.runtimeFor(c).delete(c.Id, true).catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
+      await this.o.layers.unmountRW(c.Id).catch(() => undefined);
+      transition(c, 'exited');
+      c.State.Pid = 0;
+      c.State.ExitCode = code;
+      c.State.OOMKilled = oom;
+      c.State.FinishedAt = new Date().toISOString();
+      await this.store.save(c);
+      if (oom) this.event(c, 'oom');
+      this.event(c, 'die', { exitCode: String(code) });
+      this.notifyWaiters(c, ['not-running', 'next-exit']);
+    });
+    if (c.HostConfig.AutoRemove) {
+      await this.remove(c.Id, { force: false, volumes: true }).catch((err) => this.o.log.warn(`auto-remove ${id}: ${errorMessage(err)}`));
+      return;
+    }
+    const restart = restoring
+      ? restartOnDaemonStart(c.HostConfig.RestartPolicy, c.HasBeenManuallyStopped)
+      : shouldRestart(c.HostConfig.RestartPolicy, { exitCode: c.State.ExitCode, restartCount: c.RestartCount, manuallyStopped: c.HasBeenManuallyStopped });
+    if (restart) this.scheduleRestart(c);
+  }
+
+  private scheduleRestart(c: ContainerRecord): void {
+    const ranFor = Date.parse(c.State.FinishedAt) - Date.parse(c.State.StartedAt);
+    const delay = ranFor > 10_000 ? 100 : backoffMs(Math.min(c.RestartCount, 10));
+    transition(c, 'restarting');
+    void this.store.save(c);
+    const t = setTimeout(() => {
+      this.restartTimers.delete(c.Id);
+      if (c.State.Status !== 'restarting') return;
+      c.State.Status = 'exited';
+      c.RestartCount++;
+      this.start(c.Id).catch((err) => this.o.log.warn(`restart ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
+    }, delay);
+    this.restartTimers.set(c.Id, t);
+  }
+
+  private cancelRestart(c: ContainerRecord): void {
+    const t = this.restartTimers.get(c.Id);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(c.Id);
+    if (c.State.Status === 'restarting') c.State.Status = 'exited';
+  }
+
+  // ---------------------------------------------------------------- stop, kill, restart, pause
+
+  async stop(ref: string, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const c = this.store.get(ref);
+    c.HasBeenManuallyStopped = true;
+    if (c.State.Status === 'restarting') {
+      this.cancelRestart(c);
+      await this.store.save(c);
+      return;
+    }
+    if (!isRunning(c)) throw new NotModified('container already stopped');
+    await this.store.save(c);
+    const signal = opts.signal || c.Config.StopSignal || 'SIGTERM';
+    const timeout = opts.timeout ?? (typeof c.Config.StopTimeout === 'number' ? c.Config.StopTimeout : 10);
+    const exited = this.waitFor(c, 'not-running');
+    if (c.State.Status === 'paused') await this.runtimeFor(c).resume(c.Id).catch(() => undefined);
+    await this.signal(c, signal).catch(() => undefined);
+    if (timeout >= 0) {
+      const timedOut = await Promise.race([exited.then(() => false), sleep(timeout * 1000).then(() => true)]);
+      if (!timedOut) return;
+      await this.signal(c, 'SIGKILL').catch(() => undefined);
+    }
+    await exited;
+    this.event(c, 'stop');
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const c = this.store.get(ref);
+    signalNumber(signal); // validates
+    if (!isRunning(c)) throw new Conflict(`Cannot kill container: ${ref}: container ${c.Id} is not running`);
+    const num = signalNumber(signal);
+    if (num === 9 || num === 15) c.HasBeenManuallyStopped = c.HostConfig.RestartPolicy?.Name === 'unless-stopped' ? false : c.HasBeenManuallyStopped;
+    await this.signal(c, signal);
+    this.event(c, 'kill', { signal: String(num) });
+  }
+
+  private async signal(c: ContainerRecord, signal: string): Promise<void> {
+    await this.runtimeFor(c).kill(c.Id, signalNumber(signal));
+  }
+
+  async restart(ref: string, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const c = this.store.get(ref);
+    if (isRunning(c)) await this.stop(c.Id, opts).catch((err) => (err instanceof NotModified ? undefined : Promise.reject(err)));
+    await this.start(c.Id);
+    this.event(c, 'restart');
+  }
+
+  async pause(ref: string): Promise<void> {
+    const c = this.store.get(ref);
+    if (c.State.Status === 'paused') throw new Conflict(`Container ${c.Id} is already paused`);
+    if (c.State.Status !== 'running') throw new Conflict(`Container ${c.Id} is not running`);
+    await this.runtimeFor(c).pause(c.Id);
+    transition(c, 'paused');
+    await this.store.save(c);
+    this.event(c, 'pause');
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const c = this.store.get(ref);
+    if (c.State.Status !== 'paused') throw new Conflict(`Container ${c.Id} is not paused`);
+    await this.runtimeFor(c).resume(c.Id);
+    transition(c, 'running');
+    await this.store.save(c);
+    this.event(c, 'unpause');
+  }
+
+  // ---------------------------------------------------------------- wait
+
+  /** Registers the waiter synchronously so callers can flush their response headers before it fires. */
+  wait(ref: string, condition: WaitCondition): { result: Promise<{ StatusCode: number; Error: { Message: string } | null }>; cancel(): void } {
+    const c = this.store.get(ref);
+    if (condition === 'not-running' && !isRunning(c)) {
+      return { result: Promise.resolve(exitResult(c)), cancel: () => undefined };
+    }
+    let waiter!: Waiter;
+    const result = new Promise<{ StatusCode: number; Error: { Message: string } | null }>((resolve) => {
+      waiter = { condition, resolve };
+    });
+    let set = this.waiters.get(c.Id);
+    if (!set) this.waiters.set(c.Id, (set = new Set()));
+    set.add(waiter);
+    return { result, cancel: () => set!.delete(waiter) };
+  }
+
+  private waitFor(c: ContainerRecord, condition: WaitCondition): Promise<unknown> {
+    return this.wait(c.Id, condition).result;
+  }
+
+  private notifyWaiters(c: ContainerRecord, conditions: WaitCondition[]): void {
+    const set = this.waiters.get(c.Id);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (conditions.includes(w.condition)) {
+        set.delete(w);
+        w.resolve(exitResult(c));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- remove
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    const c = this.store.get(ref);
+    if (c.State.Status === 'removing' && this.busy.has(c.Id)) {
+      throw new Conflict(`removal of container ${c.Id} is already in progress`);
+    }
+    if (isRunning(c) && c.State.Status !== 'restarting') {
+      if (!opts.force) {
+        const what = c.State.Status === 'paused' ? 'paused' : 'running';
+        throw new Conflict(
+          `cannot remove container "${c.Name}": container is ${what}: stop the container before removing or force remove`,
+        );
+      }
+      c.HasBeenManuallyStopped = true;
+      const exited = this.waitFor(c, 'not-running');
+      if (c.State.Status === 'paused') await this.runtimeFor(c).resume(c.Id).catch(() => undefined);
+      await this.signal(c, 'SIGKILL').catch(() => undefined);
+      await Promise.race([exited, sleep(10_000)]);
+      if (isRunning(c)) await this.handleExit(c.Id);
+    }
+    this.cancelRestart(c);
+    await this.exclusive(c.Id, async () => {
+      if (c.State.Status !== 'removing') transition(c, 'removing');
+      await this.store.save(c);
+      await this.runtimeFor(c).delete(c.Id, true).catch(() => undefined);
+      await this.o.layers.removeRW(c.Id);
+      await fs.rm(this.bundleDir(c.Id), { recursive: true, force: true });
+      await this.store.remove(c);
+    });
+    this.event(c, 'destroy');
+    this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
+  }
+
+  // ---------------------------------------------------------------- rename
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const c = this.store.get(ref);
+    if (!newName) throw new InvalidParameter('Neither old nor new names may be empty');
+    const full = validateName(newName);
+    if (full === c.Name) throw new InvalidParameter(`Renaming a container with the same name as its current name`);
+    const old = c.Name;
+    this.store.reserveName(full, c.Id);
+    this.store.releaseName(old);
+    c.Name = full;
+    await this.store.save(c);
+    this.event(c, 'rename', { oldName: old });
+  }
+
+  // ---------------------------------------------------------------- attach and logs
+
+  /** Attaches a hijacked client connection. Before start, the session waits for start. */
+  attach(ref: string, client: Duplex, options: AttachOptions): Promise<'ended' | 'detached'> {
+    const c = this.store.get(ref);
+    return new Promise((resolve) => {
+      const p: PendingAttach = { client, options: { ...options, tty: !!c.Config.Tty }, resolve };
+      if (c.State.Status === 'running' || c.State.Status === 'paused') {
+        this.connectAttach(c, p);
+      } else {
+        let set = this.pendingAttach.get(c.Id);
+        if (!set) this.pendingAttach.set(c.Id, (set = new Set()));
+        set.add(p);
+        client.on('close', () => {
+          if (set!.delete(p)) resolve('ended');
+        });
+      }
+    });
+  }
+
+  private connectAttach(c: ContainerRecord, p: PendingAttach): void {
+    try {
+      const { done } = joinAttach(join(this.bundleDir(c.Id), 'attach'), p.client, p.options);
+      void done.then((how) => {
+        if (how === 'detached') this.event(c, 'detach');
+        p.resolve(how);
+      });
+    } catch (err) {
+      this.o.log.warn(`attach ${c.Id.slice(0, 12)}: ${errorMessage(err)}`);
+      p.client.end();
+      p.resolve('ended');
+    }
+    this.event(c, 'attach');
+  }
+
+  logs(ref: string, q: LogQuery): AsyncGenerator<LogEntry> {
+    const c = this.store.get(ref);
+    if (c.HostConfig.LogConfig?.Type === 'none') {
+      throw new InvalidParameter(`configured logging driver does not support reading`);
+    }
+    return readLogs(c.LogPath, q, () => !isRunning(c));
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  get(ref: string): ContainerRecord {
+    return this.store.get(ref);
+  }
+
+  list(): ContainerRecord[] {
+    return this.store.all();
+  }
+
+  imageOf(c: ContainerRecord): Image | undefined {
+    return this.o.images.byId(c.Image);
+  }
+
+  bundleDir(id: string): string {
+    return join(this.o.execRoot, 'containers', id);
+  }
+
+  runtimeFor(c: ContainerRecord): OciRuntime {
+    const r = this.o.runtimes.get(c.Runtime) ?? this.o.runtimes.get(this.o.defaultRuntime);
+    if (!r) throw new SystemError(`runtime ${c.Runtime} is not configured`);
+    return r;
+  }
+
+  /** Containers using an image (for image removal conflicts). */
+  usersOf(imageId: string): ContainerRecord[] {
+    return this.store.all().filter((c) => c.Image === imageId);
+  }
+
+  event(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    const img = this.o.images.byId(c.Image);
+    const attrs: Record<string, string> = { ...(c.Config.Labels ?? {}), image: c.Config.Image ?? img?.id ?? '', name: c.Name.slice(1), ...extra };
+    this.o.events.publish('container', action, c.Id, attrs);
+  }
+
+  /** Serializes lifecycle operations on one container. */
+  private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.busy.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.busy.get(id) === next) this.busy.delete(id);
+    }
+  }
+}
+
+function exitResult(c: ContainerRecord): { StatusCode: number; Error: { Message: string } | null } {
+  return { StatusCode: c.State.ExitCode, Error: c.State.Error ? { Message: c.State.Error } : null };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

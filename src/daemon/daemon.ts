@@ -1,0 +1,147 @@
+// The composition root: builds the stores and services from the configuration, restores state,
+// serves the API, and handles SIGTERM (live restore) and SIGHUP (reload).
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Logger } from '../lib/log.js';
+import { errorMessage, InvalidParameter } from '../lib/errors.js';
+import { readConfigFile, RELOADABLE, type DaemonConfig } from './config.js';
+import { EventBus } from './events.js';
+import type { SystemFacts } from './system-info.js';
+import { ApiServer } from '../api/server.js';
+import { systemRoutes } from '../api/routes/system.js';
+import { containerRoutes } from '../api/routes/containers.js';
+import { imageRoutes } from '../api/routes/images.js';
+import { berthRoutes } from '../api/routes/berth.js';
+import { LayerStore } from '../layers/store.js';
+import { ImageStore } from '../images/store.js';
+import { ImageService, type ImageUsers } from '../images/service.js';
+import { ContainerService } from '../containers/service.js';
+import { isRunning } from '../containers/model.js';
+import { OciRuntime } from '../runtime/oci-runtime.js';
+import { chooseRuntimes } from './runtimes.js';
+
+export class Daemon {
+  readonly log: Logger;
+  readonly events = new EventBus();
+  private api!: ApiServer;
+  containers!: ContainerService;
+
+  constructor(public config: DaemonConfig) {
+    this.log = new Logger(config.logLevel);
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    await fs.mkdir(c.dataRoot, { recursive: true, mode: 0o711 });
+    await fs.mkdir(c.execRoot, { recursive: true, mode: 0o700 });
+    await this.claimPidfile();
+    const id = await this.engineId();
+
+    const { runtimes, defaultRuntime, layout, notes, versions } = await chooseRuntimes(c, this.log);
+    const layers = new LayerStore(c.dataRoot);
+    await layers.init();
+    const imageStore = new ImageStore(c.dataRoot);
+    await imageStore.init();
+    const images = new ImageService(imageStore, layers, this.events);
+    this.containers = new ContainerService({
+      dataRoot: c.dataRoot,
+      execRoot: c.execRoot,
+      cgroupParent: c.cgroupParent,
+      runtimes,
+      defaultRuntime,
+      log: this.log,
+      events: this.events,
+      images: imageStore,
+      layers,
+    });
+    await this.containers.init();
+    await this.containers.restore();
+
+    const users: ImageUsers = {
+      running: (imageId) => this.containers.usersOf(imageId).filter(isRunning).map((x) => x.Id),
+      stopped: (imageId) => this.containers.usersOf(imageId).filter((x) => !isRunning(x)).map((x) => x.Id),
+    };
+    const facts: SystemFacts = {
+      id,
+      config: c,
+      containers: this.containers,
+      images: imageStore,
+      runtimes,
+      defaultRuntime,
+      cgroupLayout: layout,
+      runtimeNotes: notes,
+      runtimeVersions: versions,
+    };
+    this.api = new ApiServer(this.log);
+    systemRoutes(this.api.router, facts, this.events);
+    containerRoutes(this.api.router, { containers: this.containers, images: imageStore, layers });
+    imageRoutes(this.api.router, images, layers, users);
+    berthRoutes(this.api.router, { dataRoot: c.dataRoot, layers, images });
+
+    const gid = await groupId(c.group);
+    for (const host of c.hosts) {
+      if (!host.startsWith('unix://')) throw new InvalidParameter(`unsupported host ${host}: only unix:// sockets are served so far`);
+      await this.api.listenUnix(host.slice('unix://'.length), gid);
+      this.log.info(`API listen on ${host.slice('unix://'.length)}`);
+    }
+    this.events.publish('daemon', 'start', id, { name: 'berthd' });
+    this.log.info(`Daemon has completed initialization (data root ${c.dataRoot}, runtime ${defaultRuntime}, cgroups ${layout})`);
+  }
+
+  /** SIGTERM: with live restore, containers keep running; without, they are stopped first. */
+  async stop(): Promise<void> {
+    this.log.info(`Processing signal 'terminated'${this.config.liveRestore ? ' (live-restore: containers keep running)' : ''}`);
+    await this.api?.close();
+    await this.containers?.shutdown(!this.config.liveRestore);
+    await fs.rm(this.config.pidfile, { force: true });
+  }
+
+  /** SIGHUP: re-read daemon.json and apply the keys that may change at run time. */
+  reload(): void {
+    try {
+      const file = readConfigFile(this.config.configFile, false);
+      for (const key of RELOADABLE) {
+        if (key in file) (this.config as unknown as Record<string, unknown>)[key] = (file as Record<string, unknown>)[key];
+      }
+      this.log.level = this.config.debug ? 'debug' : this.config.logLevel;
+      this.log.info(`Reloaded configuration from ${this.config.configFile}`);
+      this.events.publish('daemon', 'reload', 'berthd', {});
+    } catch (err) {
+      this.log.error(`Error reloading configuration: ${errorMessage(err)}`);
+    }
+  }
+
+  private async claimPidfile(): Promise<void> {
+    const p = this.config.pidfile;
+    const old = await fs.readFile(p, 'utf8').catch(() => '');
+    const pid = Number(old.trim());
+    if (pid && pid !== process.pid) {
+      const alive = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').then((s) => s.includes('berthd'), () => false);
+      if (alive) throw new InvalidParameter(`pid file found, ensure berthd is not running or delete ${p}`);
+    }
+    await fs.writeFile(p, String(process.pid));
+  }
+
+  private async engineId(): Promise<string> {
+    const p = join(this.config.dataRoot, 'engine-id');
+    const existing = (await fs.readFile(p, 'utf8').catch(() => '')).trim();
+    if (existing) return existing;
+    const id = randomUUID();
+    await fs.writeFile(p, id);
+    return id;
+  }
+}
+
+async function groupId(name: string | undefined): Promise<number | undefined> {
+  const wanted = name ?? 'docker';
+  const groups = await fs.readFile('/etc/group', 'utf8').catch(() => '');
+  for (const line of groups.split('\n')) {
+    const [n, , gid] = line.split(':');
+    if (n === wanted) return Number(gid);
+  }
+  if (name) throw new InvalidParameter(`group ${name} not found`);
+  return undefined;
+}
+
+export { OciRuntime };

@@ -1,0 +1,208 @@
+// The images service: import, list, inspect, history, tag and removal with Docker's conflict
+// rules. Layers live in the layer store; configs and references in the image store.
+import type { Readable } from 'node:stream';
+import { Conflict, NotFound, InvalidParameter } from '../lib/errors.js';
+import { shortId } from '../lib/ids.js';
+import type { EventBus } from '../daemon/events.js';
+import type { LayerStore } from '../layers/store.js';
+import { chainIdOf } from '../layers/store.js';
+import { ImageStore, type Image, type ImageConfig, type HistoryEntry } from './store.js';
+import { parseReference, withDefaultTag, familiarString, looksLikeId } from './reference.js';
+import { applyChanges } from './changes.js';
+
+export interface ImportOptions {
+  repo?: string;
+  tag?: string;
+  changes: string[];
+  message?: string;
+  platform?: string;
+}
+
+export interface DeleteItem {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+/** Who uses an image: answered by the containers service, which images does not import. */
+export interface ImageUsers {
+  running(imageId: string): string[];
+  stopped(imageId: string): string[];
+}
+
+export class ImageService {
+  constructor(
+    readonly store: ImageStore,
+    private readonly layers: LayerStore,
+    private readonly events: EventBus,
+  ) {}
+
+  /** `docker import`: one layer from a (possibly compressed) tar, with optional Dockerfile changes. */
+  async importTar(input: Readable, o: ImportOptions): Promise<Image> {
+    let refText: string | undefined;
+    if (o.repo) {
+      const ref = parseReference(o.tag ? `${o.repo}:${o.tag}` : o.repo);
+      if (ref.digest) throw new InvalidParameter('cannot import digest reference');
+      refText = familiarString(withDefaultTag(ref));
+    }
+    const layer = await this.layers.register(input);
+    const now = new Date().toISOString();
+    const history: HistoryEntry = { created: now, created_by: '', comment: o.message || 'Imported from -' };
+    if (!o.message) delete history.created_by;
+    const config: ImageConfig = {
+      architecture: 'amd64',
+      os: 'linux',
+      created: now,
+      config: applyChanges({}, o.changes),
+      rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+      history: [history],
+    };
+    if (o.message) config.comment = o.message;
+    const img = await this.store.create(Buffer.from(JSON.stringify(config)));
+    this.events.publish('image', 'import', img.id, {});
+    if (refText) await this.tag(img.id, refText);
+    return img;
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    const img = this.store.resolve(source);
+    const ref = withDefaultTag(parseReference(target));
+    if (ref.digest) throw new InvalidParameter('refusing to create a tag with a digest reference');
+    await this.store.tag(img.id, target);
+    this.events.publish('image', 'tag', img.id, { name: familiarString(ref) });
+  }
+
+  resolve(ref: string): Image {
+    return this.store.resolve(ref);
+  }
+
+  size(img: Image): number {
+    const chain = chainIdOf(img.config.rootfs.diff_ids);
+    return chain ? this.layers.chain(chain).reduce((n, l) => n + l.size, 0) : 0;
+  }
+
+  history(ref: string): Record<string, unknown>[] {
+    const img = this.store.resolve(ref);
+    const diffIds = img.config.rootfs.diff_ids;
+    const chain = this.layers.chain(chainIdOf(diffIds));
+    const entries = img.config.history ?? [];
+    let layerIndex = 0;
+    const out = entries.map((h) => {
+      let size = 0;
+      if (!h.empty_layer) {
+        size = chain[layerIndex]?.size ?? 0;
+        layerIndex++;
+      }
+      return { Id: '<missing>', Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0, CreatedBy: h.created_by ?? '', Tags: null as string[] | null, Size: size, Comment: h.comment ?? '' };
+    });
+    out.reverse();
+    // The newest entries belong to this image and each local parent in turn.
+    let cur: Image | undefined = img;
+    let i = 0;
+    while (cur && i < out.length) {
+      out[i]!.Id = cur.id;
+      const tags = this.store.repoTags(cur.id);
+      out[i]!.Tags = tags.length ? tags : null;
+      const parentId: string | undefined = cur.parent;
+      const parent: Image | undefined = parentId ? this.store.byId(parentId) : undefined;
+      const parentHistoryLen = parent?.config.history?.length ?? 0;
+      i = out.length - parentHistoryLen;
+      cur = parent;
+    }
+    return out;
+  }
+
+  /** Docker's image removal, with its soft (force) and hard (never) conflicts. */
+  async remove(ref: string, o: { force: boolean; noprune: boolean }, users: ImageUsers): Promise<DeleteItem[]> {
+    const img = this.store.resolve(ref);
+    const out: DeleteItem[] = [];
+    const byId = looksLikeId(ref) && !this.isTagRef(ref);
+    const refs = this.store.referencesOf(img.id);
+    const running = users.running(img.id);
+
+    if (!byId) {
+      // Removing one name: untag it; delete the image only when that was its last reference.
+      const refText = familiarString(withDefaultTag(parseReference(ref)));
+      if (refs.length === 1 && running.length && !o.force) {
+        throw new Conflict(`conflict: unable to remove repository reference "${ref}" (must force) - container ${shortId(running[0]!)} is using its referenced image ${shortId(img.id)}`);
+      }
+      await this.store.untag(ref);
+      out.push({ Untagged: refText });
+      this.events.publish('image', 'untag', img.id, { name: refText });
+      if (this.store.referencesOf(img.id).length > 0) return out;
+      if (running.length || users.stopped(img.id).length || this.store.children(img.id).length) return out;
+      out.push(...(await this.deleteImage(img, o.noprune, users)));
+      return out;
+    }
+
+    if (this.store.children(img.id).length) {
+      throw new Conflict(`conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image has dependent child images`);
+    }
+    if (running.length) {
+      throw new Conflict(`conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image is being used by running container ${shortId(running[0]!)}`);
+    }
+    if (!o.force) {
+      const distinctRepos = new Set(refs.map((r) => r.name));
+      if (distinctRepos.size > 1) {
+        throw new Conflict(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
+      }
+      const stopped = users.stopped(img.id);
+      if (stopped.length) {
+        throw new Conflict(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is being used by stopped container ${shortId(stopped[0]!)}`);
+      }
+    }
+    for (const r of refs) {
+      const text = familiarString(r);
+      await this.store.untag(text);
+      out.push({ Untagged: text });
+      this.events.publish('image', 'untag', img.id, { name: text });
+    }
+    out.push(...(await this.deleteImage(img, o.noprune, users)));
+    return out;
+  }
+
+  private isTagRef(ref: string): boolean {
+    try {
+      return !!this.store.tryResolve(ref) && this.store.referencesOf(this.store.tryResolve(ref)!.id).some((r) => familiarString(r) === familiarString(withDefaultTag(parseReference(ref))));
+    } catch {
+      return false;
+    }
+  }
+
+  private async deleteImage(img: Image, noprune: boolean, users: ImageUsers): Promise<DeleteItem[]> {
+    const out: DeleteItem[] = [];
+    await this.store.delete(img.id);
+    out.push({ Deleted: img.id });
+    this.events.publish('image', 'delete', img.id, {});
+    const chain = chainIdOf(img.config.rootfs.diff_ids);
+    if (chain) {
+      const removed = await this.layers.release(chain, (c) => this.layerInUse(c));
+      for (const l of removed) out.push({ Deleted: l });
+    }
+    if (!noprune && img.parent) {
+      const parent = this.store.byId(img.parent);
+      if (parent && this.store.referencesOf(parent.id).length === 0 && this.store.children(parent.id).length === 0 && users.running(parent.id).length === 0 && users.stopped(parent.id).length === 0) {
+        out.push(...(await this.deleteImage(parent, noprune, users)));
+      }
+    }
+    return out;
+  }
+
+  /** A layer is in use while any image's chain passes through it. */
+  layerInUse(chainId: string): boolean {
+    return this.store.all().some((i) => {
+      const ids = i.config.rootfs.diff_ids;
+      for (let n = 1; n <= ids.length; n++) if (chainIdOf(ids.slice(0, n)) === chainId) return true;
+      return false;
+    });
+  }
+
+  dangling(img: Image): boolean {
+    return this.store.referencesOf(img.id).length === 0;
+  }
+
+  get(ref: string): Image {
+    const img = this.store.tryResolve(ref);
+    if (!img) throw new NotFound(`No such image: ${ref}`);
+    return img;
+  }
+}

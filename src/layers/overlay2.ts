@@ -1,0 +1,138 @@
+// The overlay2 graph driver, laid out as Docker's: overlay2/<id>/{diff,work,merged,link,lower}
+// and short links overlay2/l/<26 chars> → ../<id>/diff, so lowerdir= strings stay under one page
+// even for deep images. Mounts use relative lowerdirs with the driver's home as cwd.
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { SystemError } from '../lib/errors.js';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function shortLinkName(): string {
+  const bytes = randomBytes(26);
+  let s = '';
+  for (const b of bytes) s += BASE32[b & 31];
+  return s;
+}
+
+export class Overlay2Driver {
+  readonly name = 'overlay2';
+  constructor(readonly home: string) {}
+
+  async init(): Promise<void> {
+    await fs.mkdir(join(this.home, 'l'), { recursive: true, mode: 0o700 });
+  }
+
+  dir(id: string): string {
+    return join(this.home, id);
+  }
+
+  diffDir(id: string): string {
+    return join(this.home, id, 'diff');
+  }
+
+  mergedDir(id: string): string {
+    return join(this.home, id, 'merged');
+  }
+
+  /** Creates the directories of layer `id` on top of `parent` (a driver id, or none). */
+  async create(id: string, parent?: string): Promise<void> {
+    const d = this.dir(id);
+    await fs.mkdir(d, { mode: 0o710 });
+    await fs.mkdir(join(d, 'diff'), { mode: 0o755 });
+    const link = shortLinkName();
+    await fs.symlink(join('..', id, 'diff'), join(this.home, 'l', link));
+    await fs.writeFile(join(d, 'link'), link);
+    if (parent) {
+      const parentLink = (await fs.readFile(join(this.dir(parent), 'link'), 'utf8')).trim();
+      const parentLower = await fs.readFile(join(this.dir(parent), 'lower'), 'utf8').catch(() => '');
+      const lower = [`l/${parentLink}`, ...parentLower.split(':').filter(Boolean)].join(':');
+      await fs.writeFile(join(d, 'lower'), lower);
+      await fs.mkdir(join(d, 'work'), { mode: 0o700 });
+    }
+  }
+
+  async lowerDirs(id: string): Promise<string[]> {
+    const lower = await fs.readFile(join(this.dir(id), 'lower'), 'utf8').catch(() => '');
+    return lower
+      .split(':')
+      .filter(Boolean)
+      .map((l) => join(this.home, l));
+  }
+
+  /** Mounts the union of `id` and its lowers at merged/ and returns that path. */
+  async mount(id: string): Promise<string> {
+    const d = this.dir(id);
+    const merged = this.mergedDir(id);
+    await fs.mkdir(merged, { recursive: true, mode: 0o700 });
+    if (await isMountpoint(merged)) return merged;
+    const lower = (await fs.readFile(join(d, 'lower'), 'utf8').catch(() => '')).trim();
+    if (!lower) {
+      // A base layer alone: bind it so callers always get a mountpoint they can unmount.
+      await run('mount', ['--bind', join(d, 'diff'), merged], this.home);
+      return merged;
+    }
+    await fs.mkdir(join(d, 'work'), { recursive: true, mode: 0o700 });
+    const opts = `lowerdir=${lower},upperdir=${id}/diff,workdir=${id}/work,index=off`;
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, `${id}/merged`], this.home);
+    return merged;
+  }
+
+  async unmount(id: string): Promise<void> {
+    const merged = this.mergedDir(id);
+    if (!(await isMountpoint(merged))) return;
+    await run('umount', [merged], this.home).catch(() => run('umount', ['-l', merged], this.home));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.unmount(id).catch(() => undefined);
+    const link = await fs.readFile(join(this.dir(id), 'link'), 'utf8').catch(() => '');
+    if (link.trim()) await fs.rm(join(this.home, 'l', link.trim()), { force: true });
+    await fs.rm(this.dir(id), { recursive: true, force: true });
+  }
+
+  /** Total bytes of files in a layer's own diff directory. */
+  async size(id: string): Promise<number> {
+    return dirSize(this.diffDir(id));
+  }
+}
+
+export async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  const seen = new Set<number>();
+  const walk = async (d: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      const st = await fs.lstat(p);
+      if (e.isDirectory()) await walk(p);
+      else if (!seen.has(st.ino) || st.nlink === 1) {
+        seen.add(st.ino);
+        total += st.size;
+      }
+    }
+  };
+  await walk(dir);
+  return total;
+}
+
+export async function isMountpoint(path: string): Promise<boolean> {
+  const mi = await fs.readFile('/proc/self/mountinfo', 'utf8');
+  const escaped = path.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+  return mi.split('\n').some((line) => line.split(' ')[4] === escaped);
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd }, (err, _out, stderr) => {
+      if (err) reject(new SystemError(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,210 @@
+// The layer store: read-only image layers identified by chainID (Docker's layerdb layout under
+// image/<driver>/layerdb) and one read-write layer per container (layerdb/mounts/<id>). Layers
+// are applied from tar streams whose diffID is hashed while they stream.
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { NotFound, InvalidParameter } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
+import { Overlay2Driver } from './overlay2.js';
+import { applyLayer } from './archive/apply.js';
+import { diffOverlay, changes, type Change } from './archive/diff.js';
+
+export interface Layer {
+  chainId: string;
+  diffId: string;
+  parent?: string;
+  cacheId: string;
+  size: number;
+}
+
+export interface RWLayer {
+  containerId: string;
+  mountId: string;
+  parent?: string;
+}
+
+export function chainIdOf(diffIds: string[]): string | undefined {
+  let chain: string | undefined;
+  for (const d of diffIds) {
+    chain = chain === undefined ? d : 'sha256:' + createHash('sha256').update(`${chain} ${d}`).digest('hex');
+  }
+  return chain;
+}
+
+function newCacheId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+const hex = (digest: string) => digest.replace(/^sha256:/, '');
+
+export class LayerStore {
+  private layers = new Map<string, Layer>();
+  private rw = new Map<string, RWLayer>();
+  readonly driver: Overlay2Driver;
+  private readonly db: string;
+
+  constructor(dataRoot: string) {
+    this.driver = new Overlay2Driver(join(dataRoot, 'overlay2'));
+    this.db = join(dataRoot, 'image', 'overlay2', 'layerdb');
+  }
+
+  async init(): Promise<void> {
+    await this.driver.init();
+    await fs.mkdir(join(this.db, 'sha256'), { recursive: true });
+    await fs.mkdir(join(this.db, 'mounts'), { recursive: true });
+    await fs.mkdir(join(this.db, 'tmp'), { recursive: true });
+    for (const h of await fs.readdir(join(this.db, 'sha256'))) {
+      const d = join(this.db, 'sha256', h);
+      const read = (f: string) => fs.readFile(join(d, f), 'utf8').then((s) => s.trim(), () => '');
+      const [diffId, parent, cacheId, size] = await Promise.all([read('diff'), read('parent'), read('cache-id'), read('size')]);
+      if (!diffId || !cacheId) continue;
+      this.layers.set('sha256:' + h, { chainId: 'sha256:' + h, diffId, parent: parent || undefined, cacheId, size: Number(size) || 0 });
+    }
+    for (const id of await fs.readdir(join(this.db, 'mounts'))) {
+      const d = join(this.db, 'mounts', id);
+      const mountId = await fs.readFile(join(d, 'mount-id'), 'utf8').catch(() => '');
+      if (!mountId) continue;
+      const parent = await fs.readFile(join(d, 'parent'), 'utf8').catch(() => '');
+      this.rw.set(id, { containerId: id, mountId: mountId.trim(), parent: parent.trim() || undefined });
+    }
+    await this.removeOrphans();
+  }
+
+  /** Driver directories with no layer or container pointing at them are leftovers of a crash. */
+  private async removeOrphans(): Promise<void> {
+    const used = new Set<string>([...this.layers.values()].map((l) => l.cacheId));
+    for (const r of this.rw.values()) used.add(r.mountId);
+    for (const name of await fs.readdir(this.driver.home)) {
+      if (name === 'l' || used.has(name)) continue;
+      await this.driver.remove(name);
+    }
+    await fs.rm(join(this.db, 'tmp'), { recursive: true, force: true });
+    await fs.mkdir(join(this.db, 'tmp'), { recursive: true });
+  }
+
+  get(chainId: string): Layer {
+    const l = this.layers.get(chainId);
+    if (!l) throw new NotFound(`layer does not exist: ${chainId}`);
+    return l;
+  }
+
+  has(chainId: string): boolean {
+    return this.layers.has(chainId);
+  }
+
+  all(): Layer[] {
+    return [...this.layers.values()];
+  }
+
+  /** The layers of a chain, base first. */
+  chain(chainId: string | undefined): Layer[] {
+    const out: Layer[] = [];
+    for (let c = chainId; c; c = this.get(c).parent) out.unshift(this.get(c));
+    return out;
+  }
+
+  /** Applies a (possibly compressed) layer tar on top of `parent` and registers it. */
+  async register(input: Readable, parent?: string): Promise<Layer> {
+    const parentLayer = parent ? this.get(parent) : undefined;
+    const cacheId = newCacheId();
+    await this.driver.create(cacheId, parentLayer?.cacheId);
+    let diffId: string;
+    try {
+      ({ diffId } = await applyLayer(input, this.driver.diffDir(cacheId), { whiteouts: 'overlay' }));
+    } catch (err) {
+      await this.driver.remove(cacheId);
+      throw err instanceof Error && !(err instanceof NotFound) ? new InvalidParameter(err.message) : err;
+    }
+    const chainId = parent ? chainIdOf([parent, diffId])! : diffId;
+    const existing = this.layers.get(chainId);
+    if (existing) {
+      await this.driver.remove(cacheId);
+      return existing;
+    }
+    const layer: Layer = { chainId, diffId, parent, cacheId, size: await this.driver.size(cacheId) };
+    await this.persist(layer);
+    this.layers.set(chainId, layer);
+    return layer;
+  }
+
+  private async persist(l: Layer): Promise<void> {
+    const tmp = join(this.db, 'tmp', randomBytes(8).toString('hex'));
+    await fs.mkdir(tmp);
+    await fs.writeFile(join(tmp, 'diff'), l.diffId);
+    await fs.writeFile(join(tmp, 'cache-id'), l.cacheId);
+    await fs.writeFile(join(tmp, 'size'), String(l.size));
+    if (l.parent) await fs.writeFile(join(tmp, 'parent'), l.parent);
+    await fs.rename(tmp, join(this.db, 'sha256', hex(l.chainId)));
+  }
+
+  /** Removes a layer and then each parent no longer used by `inUse`. */
+  async release(chainId: string, inUse: (chainId: string) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (let c: string | undefined = chainId; c && this.layers.has(c); ) {
+      const layer: Layer = this.get(c);
+      const hasChild = [...this.layers.values()].some((l) => l.parent === c);
+      const hasContainer = [...this.rw.values()].some((r) => r.parent === c);
+      if (hasChild || hasContainer || inUse(c)) break;
+      await fs.rm(join(this.db, 'sha256', hex(c)), { recursive: true, force: true });
+      await this.driver.remove(layer.cacheId);
+      this.layers.delete(c);
+      removed.push(c);
+      c = layer.parent;
+    }
+    return removed;
+  }
+
+  // ---- read-write layers of containers ----
+
+  async createRW(containerId: string, parent?: string): Promise<RWLayer> {
+    const mountId = newCacheId();
+    const parentLayer = parent ? this.get(parent) : undefined;
+    await this.driver.create(mountId, parentLayer?.cacheId);
+    const d = join(this.db, 'mounts', containerId);
+    await fs.mkdir(d, { recursive: true });
+    if (parent) await fs.writeFile(join(d, 'parent'), parent);
+    await writeFileAtomic(join(d, 'mount-id'), mountId);
+    const rw = { containerId, mountId, parent };
+    this.rw.set(containerId, rw);
+    return rw;
+  }
+
+  getRW(containerId: string): RWLayer {
+    const r = this.rw.get(containerId);
+    if (!r) throw new NotFound(`no read-write layer for container ${containerId}`);
+    return r;
+  }
+
+  mountRW(containerId: string): Promise<string> {
+    return this.driver.mount(this.getRW(containerId).mountId);
+  }
+
+  async unmountRW(containerId: string): Promise<void> {
+    const r = this.rw.get(containerId);
+    if (r) await this.driver.unmount(r.mountId);
+  }
+
+  async removeRW(containerId: string): Promise<void> {
+    const r = this.rw.get(containerId);
+    if (!r) return;
+    await this.driver.remove(r.mountId);
+    await fs.rm(join(this.db, 'mounts', containerId), { recursive: true, force: true });
+    this.rw.delete(containerId);
+  }
+
+  /** The container's changes as a layer tar (commit). */
+  diffRW(containerId: string): Readable {
+    return diffOverlay(this.driver.diffDir(this.getRW(containerId).mountId));
+  }
+
+  async changesRW(containerId: string): Promise<Change[]> {
+    const r = this.getRW(containerId);
+    return changes(this.driver.diffDir(r.mountId), await this.driver.lowerDirs(r.mountId));
+  }
+
+  async sizeRW(containerId: string): Promise<number> {
+    return this.driver.size(this.getRW(containerId).mountId);
+  }
+}

@@ -1,0 +1,134 @@
+// Wrapper around conmon, the per-container monitor: it runs `<runtime> create` (or exec), holds
+// the container's stdio, writes the k8s-file log and, when the process ends, its exit code into
+// the exit directory. conmon daemonizes, so containers outlive berthd (live restore).
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { SystemError, InvalidParameter } from '../lib/errors.js';
+import type { OciRuntime } from './oci-runtime.js';
+
+export const CONMON_PATH = '/usr/bin/conmon';
+
+export interface ConmonOptions {
+  id: string;
+  name: string;
+  runtime: OciRuntime;
+  bundle: string;
+  /** Directory of files private to this container's monitor: pid files, the `oom` marker, `exit`. */
+  persistDir: string;
+  /** Directory under which conmon places `<id>` → bundle symlinks for the attach socket. */
+  socketDir: string;
+  exitDir: string;
+  logPath: string;
+  terminal: boolean;
+  stdin: boolean;
+  /** Keep stdin open after an attached client hangs up (docker run -i without --attach stdin close). */
+  leaveStdinOpen?: boolean;
+  /** For exec: the process.json path. */
+  exec?: { processSpec: string; exitDir: string };
+}
+
+export interface ConmonResult {
+  /** Container init pid (or, for exec, the exec'd process pid). */
+  pid: number;
+  conmonPid: number;
+}
+
+export function containerPidFile(persistDir: string): string {
+  return `${persistDir}/pidfile`;
+}
+
+export function conmonPidFile(persistDir: string): string {
+  return `${persistDir}/conmon.pid`;
+}
+
+/** Starts conmon and resolves once the runtime has created the container (before `start`). */
+export async function launchConmon(o: ConmonOptions): Promise<ConmonResult> {
+  const args = [
+    '--api-version', '1',
+    '-c', o.id,
+    '-u', o.id,
+    '-n', o.name,
+    '-r', o.runtime.spec.path,
+    '-b', o.bundle,
+    '-p', o.exec ? `${o.persistDir}/exec.pid` : containerPidFile(o.persistDir),
+    '-P', o.exec ? `${o.persistDir}/exec-conmon.pid` : conmonPidFile(o.persistDir),
+    '-l', `k8s-file:${o.logPath}`,
+    '--exit-dir', o.exec ? o.exec.exitDir : o.exitDir,
+    '--socket-dir-path', o.socketDir,
+    '--persist-dir', o.persistDir,
+    '--log-level', 'error',
+    '--syslog',
+  ];
+  for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
+  if (o.terminal) args.push('-t');
+  if (o.stdin) args.push('-i');
+  if (o.leaveStdinOpen) args.push('--leave-stdin-open');
+  if (o.exec) args.push('-e', '--exec-process-spec', o.exec.processSpec);
+
+  const child = spawn(CONMON_PATH, args, {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, _OCI_SYNCPIPE: '3' },
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const sync = child.stdio[3] as Readable;
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  child.on('error', () => undefined);
+  child.unref();
+
+  const msg = await readSyncMessage(sync);
+  sync.destroy();
+  const conmonExit = await exited;
+  if (!msg) {
+    throw new SystemError(`conmon failed for ${o.id} (exit ${conmonExit}): ${stderr.trim() || 'no message on sync pipe'}`);
+  }
+  if (msg.data < 0) throw runtimeCreateError(msg.message ?? stderr.trim());
+  const { readFile } = await import('node:fs/promises');
+  const conmonPid = Number((await readFile(o.exec ? `${o.persistDir}/exec-conmon.pid` : conmonPidFile(o.persistDir), 'utf8').catch(() => '0')).trim());
+  return { pid: msg.data, conmonPid };
+}
+
+interface SyncMessage {
+  data: number;
+  message?: string;
+}
+
+function readSyncMessage(stream: Readable): Promise<SyncMessage | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (m: SyncMessage | undefined) => {
+      stream.removeAllListeners('data');
+      resolve(m);
+    };
+    stream.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        try {
+          done(JSON.parse(buf.slice(0, nl)) as SyncMessage);
+        } catch {
+          done({ data: -1, message: buf.slice(0, nl) });
+        }
+      }
+    });
+    stream.on('end', () => done(undefined));
+    stream.on('error', () => done(undefined));
+  });
+}
+
+/**
+ * Docker reports a command that cannot be found or run as a 400 from start (the CLI then exits
+ * 127 or 126); keep the runtime's words but put them in Docker's frame.
+ */
+function runtimeCreateError(raw: string): Error {
+  const msg = raw.replace(/^.*?(exec|executable|stat|open)/s, '$1').trim() || raw;
+  const base = `failed to create task for container: OCI runtime create failed: ${raw.trim()}`;
+  if (/executable file not found|no such file or directory/i.test(msg) && /exec/i.test(raw)) {
+    return new InvalidParameter(`${base}: exec: executable file not found in $PATH: unknown`);
+  }
+  if (/permission denied/i.test(raw) && /exec/i.test(raw)) {
+    return new InvalidParameter(`${base}: permission denied: unknown`);
+  }
+  return new SystemError(base);
+}
