@@ -160,6 +160,8 @@ class Applier {
     await fs.rm(path, { recursive: true, force: true });
     mknod(path, S_IFCHR, 0, 0);
     await fs.lchown(path, h.uid, h.gid);
+    // Times from the header keep a re-exported layer byte-identical (same diffID).
+    utimensat(path, h.atimeNs ?? h.mtimeNs, h.mtimeNs, true);
     this.unpacked.add(path);
   }
 
