@@ -4,6 +4,7 @@
 import { promises as fs, createReadStream, type BigIntStats } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
+import { NotFound } from '../../lib/errors.js';
 import { lgetxattr, llistxattr, splitdev } from '../../lib/libc.js';
 import { writeTar, type TarWriteEntry, type TarWriteHeader } from './tar-writer.js';
 import type { TarEntryType } from './tar-header.js';
@@ -124,7 +125,8 @@ export function packTree(dir: string, opts: PackOptions = {}): Readable {
     const rel = opts.includeRoot.split('/').filter((c) => c && c !== '.').join('/');
     const parent = await resolveInRoot(dir, posix.dirname(rel || '.'), true);
     const path = rel ? join(parent, posix.basename(rel)) : dir;
-    const st = await fs.lstat(path, { bigint: true });
+    const st = await lstatOrNull(path);
+    if (!st) throw new NotFound(`no such file or directory: ${opts.includeRoot}`);
     const top = opts.rebaseName ?? (rel ? posix.basename(rel) : '.');
     yield { rel: top, path, st };
     if (st.isDirectory()) {

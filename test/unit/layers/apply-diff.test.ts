@@ -100,7 +100,7 @@ test('a hardlink header sets the mode of the shared inode', async () => {
   });
 });
 
-test('gzip and bzip2 layers are decompressed; the diffID is the hash of the uncompressed tar', async () => {
+test('gzip, bzip2 and xz layers are decompressed; the diffID is the hash of the uncompressed tar', async () => {
   await withTempDir(async (dir) => {
     const tar = await tarOf([t.dir('etc'), t.file('etc/hostname', 'box\n'), t.file('etc/big', Buffer.alloc(200_000, 'a'))]);
     const gz = await applyLayer(Readable.from([gzipSync(tar)]), join(dir, 'gz'));
@@ -111,6 +111,11 @@ test('gzip and bzip2 layers are decompressed; the diffID is the hash of the unco
     const b = await applyLayer(Readable.from([bz.stdout]), join(dir, 'bz'));
     assert.equal(b.diffId, sha256(tar));
     assert.equal((await fs.readFile(join(dir, 'bz', 'etc', 'big'))).length, 200_000);
+    const xz = spawnSync('xz', ['-c'], { input: tar });
+    assert.equal(xz.status, 0);
+    assert.equal((await applyLayer(Readable.from([xz.stdout]), join(dir, 'xz'))).diffId, sha256(tar));
+    const badXz = Buffer.concat([xz.stdout.subarray(0, 6), Buffer.alloc(100, 1)]);
+    await assert.rejects(applyLayer(Readable.from([badXz]), join(dir, 'badxz')), /xz failed to decompress the layer/);
   });
 });
 
@@ -169,5 +174,6 @@ test('packTree archives one path under a new name, symlinks kept as links', asyn
       ['file', 'etc/conf.d/a.conf', ''],
       ['symlink', 'link', '/etc'],
     ]);
+    await assert.rejects(collect(packTree(root, { includeRoot: 'etc/missing' })), { name: 'NotFound', message: 'no such file or directory: etc/missing' });
   });
 });
