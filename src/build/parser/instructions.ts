@@ -12,7 +12,6 @@ import {
   parseDockerfileAst,
   parseHeredocWord,
   type DockerfileNode,
-  type ParseWarning,
 } from './parser.js';
 import { goQuote } from './go-text.js';
 import { MountSpecError, parseMountSpec, type RunMount } from './run-mount.js';
@@ -275,8 +274,6 @@ export function parseDockerfile(text: string): Dockerfile {
     directives: ast.directives,
   };
 }
-
-export type { ParseWarning };
 
 /** Converts one AST node to its typed instruction. Throws DockerfileParseError naming the line. */
 export function parseInstruction(node: DockerfileNode): Instruction {

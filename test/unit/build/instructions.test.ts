@@ -250,3 +250,13 @@ test('expandInstruction uses the Dockerfile escape token', () => {
   assert.equal(wd!.kind === 'WORKDIR' && wd.path, 'C:\\dir\\x');
   assert.equal(user!.kind === 'USER' && user.user, '$literal');
 });
+
+test('expandInstruction: all pairs of one ENV see the environment from before that ENV', () => {
+  const df = parseDockerfile('FROM scratch\nENV A=1 B=$A C=${A:-unset}\n');
+  const env = expandInstruction(df.stages[0]!.instructions[0]!, envLookup({}));
+  assert.deepEqual(env.kind === 'ENV' && env.env.map((p) => [p.key, p.value]), [
+    ['A', '1'],
+    ['B', ''],
+    ['C', 'unset'],
+  ]);
+});
