@@ -9,7 +9,7 @@ import { lgetxattr, llistxattr, splitdev } from '../../lib/libc.js';
 import { writeTar, type TarWriteEntry, type TarWriteHeader } from './tar-writer.js';
 import type { TarEntryType } from './tar-header.js';
 import { resolveInRoot } from './root-path.js';
-import { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX } from './whiteouts.js';
+import { isOverlayWhiteout, OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX } from './whiteouts.js';
 
 /** One line of `docker diff`: Kind 0 modified, 1 added, 2 deleted (Docker's ChangeType). */
 export interface Change {
@@ -36,10 +36,6 @@ async function* walk(root: string, rel = ''): AsyncGenerator<Node> {
   }
 }
 
-function isWhiteoutDevice(st: BigIntStats): boolean {
-  return st.isCharacterDevice() && st.rdev === 0n;
-}
-
 function isOpaque(path: string): boolean {
   return lgetxattr(path, OVERLAY_OPAQUE_XATTR)?.toString() === 'y';
 }
@@ -60,7 +56,7 @@ async function* entries(nodes: AsyncIterable<Node>, opts: { whiteouts: boolean; 
   for await (const { rel, path, st } of nodes) {
     const name = opts.name(rel);
     const common = { uid: Number(st.uid), gid: Number(st.gid), mtimeNs: st.mtimeNs };
-    if (opts.whiteouts && isWhiteoutDevice(st)) {
+    if (opts.whiteouts && isOverlayWhiteout(st)) {
       const dir = posix.dirname(name);
       const wh = (dir === '.' ? '' : dir + '/') + WHITEOUT_PREFIX + posix.basename(name);
       yield { header: { ...common, name: wh, type: 'file', mode: 0o600, size: 0 } };
@@ -150,7 +146,7 @@ async function lstatOrNull(path: string): Promise<BigIntStats | null> {
 async function lowerStat(lowerDirs: string[], rel: string): Promise<BigIntStats | null> {
   for (const lower of lowerDirs) {
     const st = await lstatOrNull(join(lower, rel));
-    if (st) return isWhiteoutDevice(st) ? null : st;
+    if (st) return isOverlayWhiteout(st) ? null : st;
   }
   return null;
 }
@@ -167,7 +163,7 @@ export async function changes(upperDir: string, lowerDirs: string[] = []): Promi
   for await (const { rel, path, st } of walk(upperDir)) {
     const p = '/' + rel;
     let kind: Change['Kind'];
-    if (isWhiteoutDevice(st) || (st.isDirectory() && isOpaque(path))) {
+    if (isOverlayWhiteout(st) || (st.isDirectory() && isOpaque(path))) {
       kind = 2;
     } else {
       const below = await lowerStat(lowerDirs, rel);
