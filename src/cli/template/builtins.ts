@@ -20,7 +20,7 @@ const comparable = (v: unknown): boolean => {
 };
 
 function eq(arg1: unknown, ...arg2: unknown[]): boolean {
-  if (!comparable(arg1)) throw new Error('invalid type for comparison');
+  if (kindOf(arg1) === 'func') throw new Error('invalid type for comparison');
   if (arg2.length === 0) throw new Error('missing argument for comparison');
   const k1 = basicKind(arg1);
   const zero1 = arg1 === undefined || arg1 === null;
@@ -33,7 +33,7 @@ function eq(arg1: unknown, ...arg2: unknown[]): boolean {
     } else if (k1 === 'int' || k1 === 'float') {
       truth = numberValue(arg1) === numberValue(arg);
     } else if (k1 === 'invalid') {
-      if (!comparable(arg)) throw new Error(`non-comparable type ${typeName(arg)}`);
+      if (!comparable(arg)) throw new Error(`non-comparable type ${sprintf('%s', [arg])}: ${typeName(arg)}`);
       truth = zero1 && zero2;
     } else {
       truth = arg1 === arg;

@@ -26,6 +26,8 @@ export interface ExecEnv {
 interface Variable {
   name: string;
   value: unknown;
+  /** Set for range variables: they hold elements of []interface{} / map values, static type interface {}. */
+  iface?: boolean;
 }
 
 class ExecError extends Error {}
@@ -34,6 +36,8 @@ export function execute(env: ExecEnv, name: string, data: unknown): string {
   const root = env.trees.get(name);
   if (!root) throw new TemplateError(`template: ${env.name}: no template ${JSON.stringify(name)} associated with template ${JSON.stringify(env.name)}`, 'exec');
   const s = new State(env, name);
+  // Go's Execute(nil) has an invalid dot, not a nil interface.
+  if (data === null) data = undefined;
   s.vars = [{ name: '$', value: data }];
   try {
     s.walk(data, root);
@@ -49,6 +53,8 @@ class State {
   vars: Variable[] = [];
   node: Node | undefined;
   depth = 0;
+  /** Whether dot's static Go type is interface {} (inside range over JSON arrays and maps). */
+  dotIface = false;
 
   constructor(
     private readonly env: ExecEnv,
@@ -131,10 +137,22 @@ class State {
     try {
       const val = this.evalPipeline(dot, n.pipe);
       if (kindOf(val) === 'func') this.errorf(`if/with can't use ${printValue(val)}`);
-      if (isTrue(val)) this.walk(n.type === 'with' ? val : dot, n.list);
-      else if (n.elseList) this.walk(dot, n.elseList);
+      if (isTrue(val)) {
+        if (n.type === 'with') this.withDot(false, () => this.walk(val, n.list));
+        else this.walk(dot, n.list);
+      } else if (n.elseList) this.walk(dot, n.elseList);
     } finally {
       this.pop(mark);
+    }
+  }
+
+  private withDot(iface: boolean, f: () => void): void {
+    const saved = this.dotIface;
+    this.dotIface = iface;
+    try {
+      f();
+    } finally {
+      this.dotIface = saved;
     }
   }
 
@@ -154,11 +172,12 @@ class State {
           } else {
             // evalPipeline pushed the declared variables; set them per iteration.
             this.vars[mark - 1]!.value = elem;
+            this.vars[mark - 1]!.iface = kindOf(val) !== 'int';
             if (r.pipe.decl.length > 1) this.vars[mark - 2]!.value = index;
           }
         }
         try {
-          this.walk(elem, r.list);
+          this.withDot(kindOf(val) !== 'int', () => this.walk(elem, r.list));
         } catch (e) {
           if (e instanceof ContinueSignal) return true;
           if (e instanceof BreakSignal) return false;
@@ -216,7 +235,7 @@ class State {
     this.tmplName = t.name;
     this.depth++;
     try {
-      this.walk(newDot, tree);
+      this.withDot(false, () => this.walk(newDot, tree));
     } finally {
       this.depth--;
       this.vars = saved.vars;
@@ -282,7 +301,6 @@ class State {
     const rune = n.text.startsWith("'");
     if (n.isFloat && !hexInt && !rune && /[.eEpP]/.test(n.text)) return new GoFloat(n.float);
     if (n.isInt) {
-      if (!Number.isSafeInteger(n.int) && Math.abs(n.int) >= 2 ** 63) this.errorf(`${n.text} overflows int`);
       return n.int;
     }
     this.errorf(`${n.text} overflows int`);
@@ -290,7 +308,7 @@ class State {
 
   private evalFieldNode(dot: unknown, field: FieldNode, args: Node[], final: Final): unknown {
     this.at(field);
-    return this.evalFieldChain(dot, dot, field, field.ident, args, final);
+    return this.evalFieldChain(dot, dot, field, field.ident, args, final, this.dotIface);
   }
 
   private evalChainNode(dot: unknown, chain: ChainNode, args: Node[], final: Final): unknown {
@@ -307,15 +325,20 @@ class State {
       this.notAFunction(args, final);
       return value;
     }
-    return this.evalFieldChain(dot, value, v, v.ident.slice(1), args, final);
+    const iface = [...this.vars].reverse().find((x) => x.name === v.ident[0])?.iface ?? false;
+    return this.evalFieldChain(dot, value, v, v.ident.slice(1), args, final, iface);
   }
 
-  private evalFieldChain(dot: unknown, receiver: unknown, node: Node, ident: string[], args: Node[], final: Final): unknown {
-    for (let i = 0; i < ident.length - 1; i++) receiver = this.evalField(ident[i]!, node, [], MISSING, receiver);
-    return this.evalField(ident[ident.length - 1]!, node, args, final, receiver);
+  private evalFieldChain(dot: unknown, receiver: unknown, node: Node, ident: string[], args: Node[], final: Final, iface = false): unknown {
+    for (let i = 0; i < ident.length - 1; i++) {
+      const fromMap = kindOf(receiver) === 'map';
+      receiver = this.evalField(ident[i]!, node, [], MISSING, receiver, iface);
+      iface = fromMap;
+    }
+    return this.evalField(ident[ident.length - 1]!, node, args, final, receiver, iface);
   }
 
-  private evalField(fieldName: string, node: Node, args: Node[], final: Final, receiver: unknown): unknown {
+  private evalField(fieldName: string, node: Node, args: Node[], final: Final, receiver: unknown, iface: boolean): unknown {
     void node;
     if (receiver === undefined) return undefined;
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
@@ -325,7 +348,7 @@ class State {
       const m = receiver as Record<string, unknown>;
       return Object.prototype.hasOwnProperty.call(m, fieldName) ? m[fieldName] : undefined;
     }
-    this.errorf(`can't evaluate field ${fieldName} in type ${typeName(receiver)}`);
+    this.errorf(`can't evaluate field ${fieldName} in type ${iface ? 'interface {}' : typeName(receiver)}`);
   }
 
   private lookupFunc(name: string): GoFunc {
@@ -415,6 +438,7 @@ class State {
         return this.validateType(dot, typ);
       case 'nil':
         if (typ === 'any' || typ === '[]string') return null;
+        if (typ === 'reflect') return undefined;
         this.errorf(`cannot assign nil to ${goTypeName(typ)}`);
       case 'field':
         return this.validateType(this.evalFieldNode(dot, n, [n], MISSING), typ);

@@ -150,14 +150,59 @@ function runeString(v: number): string {
 
 // ---- floats
 
+/** The exact decimal expansion of a finite |v| > 0: digits without leading/trailing zeros, point after dp digits. */
+function exactDecimal(v: number): { digits: string; dp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const bexp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (bexp === 0) e = -1074;
+  else {
+    mant |= 1n << 52n;
+    e = bexp - 1075;
+  }
+  let digits: string;
+  let dp: number;
+  if (e >= 0) {
+    digits = (mant << BigInt(e)).toString();
+    dp = digits.length;
+  } else {
+    digits = (mant * 5n ** BigInt(-e)).toString();
+    dp = digits.length + e;
+  }
+  const trimmed = digits.replace(/0+$/, '');
+  return { digits: trimmed, dp };
+}
+
+/** Round to nd significant digits, ties to even, as strconv does. */
+function roundDigits(d: { digits: string; dp: number }, nd: number): { digits: string; dp: number } {
+  const { digits } = d;
+  if (nd >= digits.length) return d;
+  if (nd < 0) return { digits: '', dp: d.dp };
+  const c = digits[nd]!;
+  let up = c > '5' || (c === '5' && nd + 1 < digits.length);
+  if (c === '5' && nd + 1 === digits.length) up = nd > 0 && Number(digits[nd - 1]) % 2 === 1;
+  if (!up) return { digits: digits.slice(0, nd).replace(/0+$/, ''), dp: d.dp };
+  let i = nd - 1;
+  while (i >= 0 && digits[i] === '9') i--;
+  if (i < 0) return { digits: '1', dp: d.dp + 1 };
+  return { digits: digits.slice(0, i) + String(Number(digits[i]) + 1), dp: d.dp };
+}
+
 /** Decimal digits and decimal-point position of |v|, shortest or rounded to `sig` significant digits. */
 function decimalDigits(v: number, sig?: number): { digits: string; dp: number } {
   if (v === 0) return { digits: '0', dp: 1 };
-  const e = sig === undefined ? Math.abs(v).toExponential() : Math.abs(v).toExponential(Math.max(0, sig - 1));
-  const [mant, exp] = e.split('e');
-  let digits = mant!.replace('.', '');
-  if (sig === undefined) digits = digits.replace(/0+$/, '') || '0';
-  return { digits, dp: Number(exp) + 1 };
+  if (sig === undefined) {
+    // JS's shortest round-trip digits are the same as Go's shortest formatting.
+    const [mant, exp] = Math.abs(v).toExponential().split('e');
+    const digits = mant!.replace('.', '').replace(/0+$/, '') || '0';
+    return { digits, dp: Number(exp) + 1 };
+  }
+  const r = roundDigits(exactDecimal(v), sig);
+  return { digits: r.digits.padEnd(sig, '0') || '0', dp: r.dp };
 }
 
 function expString(exp: number): string {
@@ -176,17 +221,18 @@ function formatE(v: number, prec: number | undefined, upper: boolean): string {
 
 function formatF(v: number, prec: number | undefined): string {
   const a = Math.abs(v);
-  if (prec === undefined) {
-    const { digits, dp } = decimalDigits(a);
-    if (dp <= 0) return '0.' + '0'.repeat(-dp) + digits;
-    if (dp >= digits.length) return digits + '0'.repeat(dp - digits.length);
-    return digits.slice(0, dp) + '.' + digits.slice(dp);
+  let d: { digits: string; dp: number };
+  if (a === 0) d = { digits: '', dp: 0 };
+  else if (prec === undefined) d = decimalDigits(a);
+  else d = roundDigits(exactDecimal(a), exactDecimal(a).dp + prec);
+  const p = prec ?? Math.max(0, d.digits.length - d.dp);
+  const int = d.dp <= 0 ? '0' : d.digits.slice(0, d.dp).padEnd(d.dp, '0');
+  let frac = '';
+  for (let i = 0; i < p; i++) {
+    const k = d.dp + i;
+    frac += k >= 0 && k < d.digits.length ? d.digits[k] : '0';
   }
-  if (a >= 1e21) {
-    const int = BigInt(a).toString();
-    return prec > 0 ? int + '.' + '0'.repeat(prec) : int;
-  }
-  return a.toFixed(prec);
+  return p > 0 ? int + '.' + frac : int;
 }
 
 function formatG(v: number, prec: number | undefined, upper: boolean): string {

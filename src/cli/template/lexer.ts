@@ -256,11 +256,11 @@ export function lex(input: string): Item[] {
           continue;
         case ')':
           parenDepth--;
+          emit('rightParen');
           if (parenDepth < 0) {
             fail(`unexpected right paren ${unicodeName(r)}`);
             return false;
           }
-          emit('rightParen');
           continue;
       }
       if (r === '+' || r === '-' || (r >= '0' && r <= '9')) {

@@ -384,7 +384,13 @@ class Parser {
     }
     const text = t.val;
     if (text.endsWith('i')) this.errorf(`complex constants are not supported: ${JSON.stringify(text)}`);
-    const asInt = parseGoInt(text);
+    const big = parseGoBigInt(text);
+    if (big !== undefined && (big > 2n ** 63n - 1n || big < -(2n ** 63n))) {
+      // Fits uint64 at most: Go keeps it as an unsigned constant that overflows int when used.
+      if (big > 2n ** 64n - 1n || big < 0n) this.errorf(`integer overflow: ${JSON.stringify(text)}`);
+      return { ...n, isFloat: true, float: Number(big) };
+    }
+    const asInt = big === undefined ? undefined : Number(big);
     if (asInt !== undefined) {
       n.isInt = true;
       n.int = asInt;
@@ -418,7 +424,7 @@ class Parser {
   }
 }
 
-function parseGoInt(text: string): number | undefined {
+function parseGoBigInt(text: string): bigint | undefined {
   const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)$/.exec(text);
   if (!m) return undefined;
   const body = m[2]!.replace(/_/g, '');
@@ -428,9 +434,7 @@ function parseGoInt(text: string): number | undefined {
   else if (/^0[bB]/.test(body)) v = BigInt(body);
   else if (body.length > 1 && body[0] === '0') v = BigInt('0o' + body.slice(1));
   else v = BigInt(body);
-  if (m[1] === '-') v = -v;
-  if (v > 2n ** 63n - 1n || v < -(2n ** 63n)) return undefined;
-  return Number(v);
+  return m[1] === '-' ? -v : v;
 }
 
 function parseGoFloat(text: string): number | undefined {
