@@ -150,7 +150,8 @@ export function jsEscape(s: string): string {
       case '=': out += '\\u003D'; continue;
     }
     const r = ch.codePointAt(0)!;
-    if (r < 0x80 ? r >= 0x20 && r < 0x7f : jsPrintable.test(ch)) out += ch;
+    if (r < 0x20) out += '\\u00' + r.toString(16).toUpperCase().padStart(2, '0');
+    else if (r < 0x80 || jsPrintable.test(ch)) out += ch;
     else out += '\\u' + r.toString(16).toUpperCase().padStart(4, '0');
   }
   return out;

@@ -9,11 +9,23 @@ export function goTitle(s: string): string {
   let prev = ' ';
   let out = '';
   for (const ch of s) {
-    out += isSeparator(prev) ? ch.toUpperCase() : ch;
+    out += isSeparator(prev) ? upperRune(ch) : ch;
     prev = ch;
   }
   return out;
 }
+
+// Go maps case rune by rune: no "ß" -> "SS" expansion and no context-dependent final sigma.
+function upperRune(ch: string): string {
+  const u = ch.toUpperCase();
+  return Array.from(u).length === 1 ? u : ch;
+}
+function lowerRune(ch: string): string {
+  const l = ch.toLowerCase();
+  return Array.from(l).length === 1 ? l : ch;
+}
+const goUpper = (s: string): string => Array.from(s, upperRune).join('');
+const goLower = (s: string): string => Array.from(s, lowerRune).join('');
 
 function isSeparator(ch: string): boolean {
   const r = ch.codePointAt(0)!;
@@ -38,7 +50,8 @@ function truncate(s: string, n: number): string {
 
 function pad(s: string, prefix: number, suffix: number): string {
   if (s === '') return s;
-  return ' '.repeat(Math.max(0, prefix)) + s + ' '.repeat(Math.max(0, suffix));
+  if (prefix < 0 || suffix < 0) throw new Error('strings: negative Repeat count');
+  return ' '.repeat(prefix) + s + ' '.repeat(suffix);
 }
 
 export const dockerFuncs: Record<string, GoFunc> = {
@@ -46,8 +59,8 @@ export const dockerFuncs: Record<string, GoFunc> = {
   split: { params: ['string', 'string'], fn: split },
   join: { params: ['[]string', 'string'], fn: (a: string[] | null, sep: string) => (a ?? []).join(sep) },
   title: { params: ['string'], fn: goTitle },
-  lower: { params: ['string'], fn: (s: string) => s.toLowerCase() },
-  upper: { params: ['string'], fn: (s: string) => s.toUpperCase() },
+  lower: { params: ['string'], fn: goLower },
+  upper: { params: ['string'], fn: goUpper },
   pad: { params: ['string', 'int', 'int'], fn: pad },
   truncate: { params: ['string', 'int'], fn: truncate },
 };

@@ -194,7 +194,7 @@ function roundDigits(d: { digits: string; dp: number }, nd: number): { digits: s
 
 /** Decimal digits and decimal-point position of |v|, shortest or rounded to `sig` significant digits. */
 function decimalDigits(v: number, sig?: number): { digits: string; dp: number } {
-  if (v === 0) return { digits: '0', dp: 1 };
+  if (v === 0) return { digits: '0'.repeat(Math.max(1, sig ?? 1)), dp: 1 };
   if (sig === undefined) {
     // JS's shortest round-trip digits are the same as Go's shortest formatting.
     const [mant, exp] = Math.abs(v).toExponential().split('e');
@@ -325,10 +325,11 @@ function fmtString(s: string, verb: string, spec: Spec): string | undefined {
 
 // ---- any value
 
-function badVerb(v: unknown, verb: string): string {
+// Go prints the offending value with the flags, width and precision of the bad verb.
+function badVerb(v: unknown, verb: string, spec: Spec = plainSpec()): string {
   const k = kindOf(v);
   if (k === 'invalid' || k === 'nil') return `%!${verb}(<nil>)`;
-  return `%!${verb}(${typeName(v)}=${formatValue(v, 'v', plainSpec(), 0)})`;
+  return `%!${verb}(${typeName(v)}=${formatValue(v, 'v', spec, 0)})`;
 }
 
 function formatValue(v: unknown, verb: string, spec: Spec, depth: number): string {
@@ -339,7 +340,7 @@ function formatValue(v: unknown, verb: string, spec: Spec, depth: number): strin
     case 'invalid':
     case 'nil':
       if (verb === 'v') return pad('<nil>', spec);
-      return badVerb(v, verb);
+      return badVerb(v, verb, spec);
     case 'bool':
       if (verb === 'v' || verb === 't') return pad(v ? 'true' : 'false', spec);
       break;
@@ -365,7 +366,7 @@ function formatValue(v: unknown, verb: string, spec: Spec, depth: number): strin
       if (verb === 'v') return pad('0x1', spec);
       break;
   }
-  return out ?? badVerb(v, verb);
+  return out ?? badVerb(v, verb, spec);
 }
 
 /** Go's fmt.Sprint: spaces only between operands when neither side is a string. */
@@ -398,7 +399,18 @@ function intArg(v: unknown): number | undefined {
 export function sprintf(format: string, args: unknown[]): string {
   let out = '';
   let argNum = 0;
+  let reordered = false;
   const n = format.length;
+  // An explicit argument index "[n]" selects the next argument to use.
+  const argIndex = (at: number): { next: number; ok: boolean } => {
+    if (format[at] !== '[') return { next: at, ok: true };
+    const close = format.indexOf(']', at);
+    const idx = Number(format.slice(at + 1, close));
+    reordered = true;
+    if (close < 0 || !Number.isInteger(idx) || idx < 1 || idx > args.length) return { next: close < 0 ? n : close + 1, ok: false };
+    argNum = idx - 1;
+    return { next: close + 1, ok: true };
+  };
   let i = 0;
   while (i < n) {
     const pct = format.indexOf('%', i);
@@ -419,6 +431,8 @@ export function sprintf(format: string, args: unknown[]): string {
         default: break flags;
       }
     }
+    let goodIndex = true;
+    ({ next: i, ok: goodIndex } = argIndex(i));
     // width
     if (format[i] === '*') {
       i++;
@@ -441,6 +455,7 @@ export function sprintf(format: string, args: unknown[]): string {
     // precision
     if (format[i] === '.') {
       i++;
+      ({ next: i, ok: goodIndex } = argIndex(i));
       if (format[i] === '*') {
         i++;
         const p = argNum < args.length ? intArg(args[argNum]) : undefined;
@@ -453,6 +468,7 @@ export function sprintf(format: string, args: unknown[]): string {
         spec.prec = Number(format.slice(start, i) || '0');
       }
     }
+    if (goodIndex) ({ next: i, ok: goodIndex } = argIndex(i));
     if (i >= n) {
       out += '%!(NOVERB)';
       break;
@@ -461,6 +477,10 @@ export function sprintf(format: string, args: unknown[]): string {
     i += verb.length;
     if (verb === '%') {
       out += '%';
+      continue;
+    }
+    if (!goodIndex) {
+      out += `%!${verb}(BADINDEX)`;
       continue;
     }
     if (argNum >= args.length) {
@@ -484,7 +504,7 @@ export function sprintf(format: string, args: unknown[]): string {
     }
     out += formatValue(arg, verb, spec, 0);
   }
-  if (argNum < args.length) {
+  if (!reordered && argNum < args.length) {
     out += '%!(EXTRA ' + args.slice(argNum).map((a) => (kindOf(a) === 'nil' || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a, 'v', plainSpec(), 0)}`)).join(', ') + ')';
   }
   return out;

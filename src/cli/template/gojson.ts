@@ -30,6 +30,7 @@ function quote(s: string): string {
 
 function number(n: number): string {
   if (!Number.isFinite(n)) throw new Error(`json: unsupported value: ${n}`);
+  if (Object.is(n, -0)) return '-0';
   const a = Math.abs(n);
   if (a !== 0 && (a < 1e-6 || a >= 1e21)) {
     // Go uses 'e' format and trims the exponent's leading zero: 1e-07 -> 1e-7.
