@@ -15,7 +15,8 @@ type Final = unknown | typeof MISSING;
 
 class BreakSignal {}
 class ContinueSignal {}
-const MAX_DEPTH = 100000 > 0 ? 1000 : 0; // Go allows 100000; JS stacks are shallower.
+// Go allows 100000 nested template calls; a JS stack is shallower, so stop well before it overflows.
+const MAX_DEPTH = 1000;
 
 export interface ExecEnv {
   name: string;

@@ -2,7 +2,7 @@
 // width and precision of Go's fmt, and Go's "%!verb(type=value)" error notation.
 // Values follow the Go model of values.ts (maps print sorted, slices as [a b]).
 
-import { GoFloat, kindOf, numberValue, sortedKeys, typeName } from './values.js';
+import { kindOf, numberValue, sortedKeys, typeName } from './values.js';
 
 interface Spec {
   plus: boolean;
@@ -518,11 +518,8 @@ function goSyntax(v: unknown, top = true): string {
       return top ? '<nil>' : 'interface {}(nil)';
     case 'string':
       return goQuote(v as string);
-    case 'float': {
-      const f = numberValue(v);
-      const s = formatG(f, undefined, false);
-      return /[.e]|Inf|NaN/.test(s) ? s : s + (v instanceof GoFloat || !top ? '' : '');
-    }
+    case 'float':
+      return formatG(numberValue(v), undefined, false);
     case 'slice':
       return '[]interface {}{' + (v as unknown[]).map((e) => goSyntax(e, false)).join(', ') + '}';
     case 'map': {
