@@ -13,6 +13,8 @@ export interface AttachOptions {
   stderr: boolean;
   tty: boolean;
   detachKeys: number[];
+  /** Awaited before the client's stream is closed (exec: the exit code must be recorded first). */
+  beforeEnd?: () => Promise<void>;
 }
 
 const CONMON_STDOUT = 2;
@@ -66,8 +68,10 @@ export function joinAttach(socketPath: string, client: Duplex, o: AttachOptions)
       else if (kind === CONMON_STDERR && o.stderr) client.write(o.tty ? data : frameChunk(2, data));
     });
     conmon.on('end', () => {
-      client.end();
-      finish('ended');
+      void (o.beforeEnd?.() ?? Promise.resolve()).finally(() => {
+        client.end();
+        finish('ended');
+      });
     });
     conmon.on('error', () => {
       client.end();

@@ -1,7 +1,8 @@
 // The containers service: create, start, stop, kill, wait, remove, attach, logs, inspect and
 // list. It owns container records and their lifecycle; the runtime (conmon + crun/runc) runs
 // them; the layer store gives each its read-write layer.
-import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import { promises as fs, watch, constants as fsConstants, type FSWatcher } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { NotFound, Conflict, InvalidParameter, NotModified, SystemError, errorMessage } from '../lib/errors.js';
@@ -512,6 +513,97 @@ export class ContainerService {
       throw new InvalidParameter(`configured logging driver does not support reading`);
     }
     return readLogs(c.LogPath, q, () => !isRunning(c));
+  }
+
+  // ---------------------------------------------------------------- resize, top, prune
+
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const c = this.store.get(ref);
+    if (!isRunning(c)) throw new Conflict(`Container ${c.Id} is not running`);
+    if (!c.Config.Tty) return;
+    const fh = await fs.open(join(this.bundleDir(c.Id), 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    try {
+      await fh.write(`1 ${height} ${width}\n`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** The container's processes, as `ps` on the host shows them (docker top). */
+  async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const c = this.store.get(ref);
+    if (!isRunning(c)) throw new Conflict(`Container ${c.Id} is not running`);
+    const pids = new Set(await this.pidsOf(c));
+    const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ['-ef'];
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('ps', args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+        err ? reject(new InvalidParameter(`Error running ps: ${stderr.trim() || err.message}`)) : resolve(stdout),
+      ),
+    );
+    const lines = out.split('\n').filter(Boolean);
+    const titles = lines[0]!.trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    if (pidCol < 0) throw new InvalidParameter(`Couldn't find PID field in ps output`);
+    const processes: string[][] = [];
+    for (const line of lines.slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (!pids.has(Number(fields[pidCol]))) continue;
+      // the last column (CMD/COMMAND) keeps its spaces
+      processes.push([...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')]);
+    }
+    return { Titles: titles, Processes: processes };
+  }
+
+  /** Pids in the container's cgroup (pids controller, or any v1 controller, or v2). */
+  async pidsOf(c: ContainerRecord): Promise<number[]> {
+    const path = `${this.o.cgroupParent}/${c.Id}`;
+    for (const base of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory', '/sys/fs/cgroup']) {
+      const text = await fs.readFile(join(base, path, 'cgroup.procs'), 'utf8').catch(() => undefined);
+      if (text !== undefined) return text.split('\n').filter(Boolean).map(Number);
+    }
+    return c.State.Pid ? [c.State.Pid] : [];
+  }
+
+  async prune(filters: Map<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let space = 0;
+    const until = filters.get('until')?.[0];
+    const untilMs = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
+    for (const c of this.store.all()) {
+      if (isRunning(c) || c.State.Status === 'removing') continue;
+      if (untilMs !== undefined && Date.parse(c.Created) >= untilMs) continue;
+      const labels = c.Config.Labels ?? {};
+      const labelOk = (filters.get('label') ?? []).every((l) => {
+        const [k, v] = l.split('=', 2) as [string, string | undefined];
+        return v === undefined ? k in labels : labels[k] === v;
+      });
+      const labelNotOk = (filters.get('label!') ?? []).some((l) => {
+        const [k, v] = l.split('=', 2) as [string, string | undefined];
+        return v === undefined ? k in labels : labels[k] === v;
+      });
+      if (!labelOk || labelNotOk) continue;
+      space += await this.o.layers.sizeRW(c.Id).catch(() => 0);
+      await this.remove(c.Id, { force: false, volumes: false });
+      deleted.push(c.Id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: space };
+  }
+
+  /** docker update: new limits applied to the running container and kept for later starts. */
+  async update(ref: string, body: Record<string, unknown>, toResources: (hc: ApiHostConfig) => unknown): Promise<string[]> {
+    const c = this.store.get(ref);
+    const { RestartPolicy, ...resources } = body as { RestartPolicy?: ApiHostConfig['RestartPolicy'] } & Record<string, unknown>;
+    if (RestartPolicy) {
+      validateRestartPolicy(RestartPolicy, c.HostConfig.AutoRemove ?? false);
+      c.HostConfig.RestartPolicy = RestartPolicy;
+    }
+    const next: ApiHostConfig = { ...c.HostConfig };
+    for (const [k, v] of Object.entries(resources)) if (v !== undefined && v !== null && v !== 0 && v !== '') next[k] = v;
+    if (isRunning(c)) await this.runtimeFor(c).update(c.Id, toResources(next));
+    c.HostConfig = next;
+    await this.store.save(c);
+    this.event(c, 'update');
+    return [];
   }
 
   // ---------------------------------------------------------------- queries

@@ -13,6 +13,10 @@ import { systemRoutes } from '../api/routes/system.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { berthRoutes } from '../api/routes/berth.js';
+import { execRoutes } from '../api/routes/exec.js';
+import { ExecService } from '../containers/exec.js';
+import { ContainerFilesystem } from '../containers/filesystem.js';
+import { containerFsRoutes } from '../api/routes/container-fs.js';
 import { LayerStore } from '../layers/store.js';
 import { ImageStore } from '../images/store.js';
 import { ImageService, type ImageUsers } from '../images/service.js';
@@ -77,6 +81,8 @@ export class Daemon {
     systemRoutes(this.api.router, facts, this.events);
     containerRoutes(this.api.router, { containers: this.containers, images: imageStore, layers });
     imageRoutes(this.api.router, images, layers, users);
+    execRoutes(this.api.router, new ExecService(this.containers));
+    containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
     berthRoutes(this.api.router, { dataRoot: c.dataRoot, layers, images });
 
     const gid = await groupId(c.group);

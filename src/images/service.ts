@@ -196,6 +196,39 @@ export class ImageService {
     });
   }
 
+  /** docker image prune: dangling images, or with dangling=false every image no container uses. */
+  async prune(filters: Map<string, string[]>, users: ImageUsers): Promise<{ ImagesDeleted: DeleteItem[]; SpaceReclaimed: number }> {
+    const danglingOnly = !['false', '0'].includes(filters.get('dangling')?.[0] ?? 'true');
+    const deleted: DeleteItem[] = [];
+    let space = 0;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const img of this.store.all()) {
+        if (!this.store.byId(img.id)) continue;
+        const refs = this.store.referencesOf(img.id);
+        if (danglingOnly && refs.length > 0) continue;
+        if (users.running(img.id).length || users.stopped(img.id).length || this.store.children(img.id).length) continue;
+        const labels = img.config.config?.Labels ?? {};
+        const labelOk = (filters.get('label') ?? []).every((l) => {
+          const [k, v] = l.split('=', 2) as [string, string | undefined];
+          return v === undefined ? k in labels : labels[k] === v;
+        });
+        if (!labelOk) continue;
+        const size = this.size(img);
+        for (const r of refs) {
+          const text = familiarString(r);
+          await this.store.untag(text);
+          deleted.push({ Untagged: text });
+        }
+        const before = this.layers.all().length;
+        deleted.push(...(await this.deleteImage(img, false, users)));
+        if (this.layers.all().length < before) space += size;
+        changed = true;
+      }
+    }
+    return { ImagesDeleted: deleted, SpaceReclaimed: space };
+  }
+
   dangling(img: Image): boolean {
     return this.store.referencesOf(img.id).length === 0;
   }

@@ -75,7 +75,10 @@ export class LayerStore {
   /** Driver directories with no layer or container pointing at them are leftovers of a crash. */
   private async removeOrphans(): Promise<void> {
     const used = new Set<string>([...this.layers.values()].map((l) => l.cacheId));
-    for (const r of this.rw.values()) used.add(r.mountId);
+    for (const r of this.rw.values()) {
+      used.add(r.mountId);
+      used.add(`${r.mountId}-init`);
+    }
     for (const name of await fs.readdir(this.driver.home)) {
       if (name === 'l' || used.has(name)) continue;
       await this.driver.remove(name);
@@ -161,7 +164,12 @@ export class LayerStore {
   async createRW(containerId: string, parent?: string): Promise<RWLayer> {
     const mountId = newCacheId();
     const parentLayer = parent ? this.get(parent) : undefined;
-    await this.driver.create(mountId, parentLayer?.cacheId);
+    // As Docker does, an "-init" layer holds the mountpoints every container gets, so they never
+    // show up in `docker diff` or in a committed image.
+    const initId = `${mountId}-init`;
+    await this.driver.create(initId, parentLayer?.cacheId);
+    await writeInitLayer(this.driver.diffDir(initId));
+    await this.driver.create(mountId, initId);
     const d = join(this.db, 'mounts', containerId);
     await fs.mkdir(d, { recursive: true });
     if (parent) await fs.writeFile(join(d, 'parent'), parent);
@@ -190,6 +198,7 @@ export class LayerStore {
     const r = this.rw.get(containerId);
     if (!r) return;
     await this.driver.remove(r.mountId);
+    await this.driver.remove(`${r.mountId}-init`);
     await fs.rm(join(this.db, 'mounts', containerId), { recursive: true, force: true });
     this.rw.delete(containerId);
   }
@@ -204,7 +213,22 @@ export class LayerStore {
     return changes(this.driver.diffDir(r.mountId), await this.driver.lowerDirs(r.mountId));
   }
 
+  /** The layer chain a container's RW layer sits on (for size reporting). */
+  parentChainOf(containerId: string): Layer[] {
+    const r = this.getRW(containerId);
+    return r.parent ? this.chain(r.parent) : [];
+  }
+
   async sizeRW(containerId: string): Promise<number> {
     return this.driver.size(this.getRW(containerId).mountId);
   }
+}
+
+/** The files and mountpoints Docker's init layer holds. */
+async function writeInitLayer(dir: string): Promise<void> {
+  for (const d of ['dev/pts', 'dev/shm', 'proc', 'sys', 'etc']) await fs.mkdir(join(dir, d), { recursive: true, mode: 0o755 });
+  for (const f of ['.dockerenv', 'etc/resolv.conf', 'etc/hosts', 'etc/hostname', 'dev/console']) {
+    await fs.writeFile(join(dir, f), '', { mode: 0o755 });
+  }
+  await fs.symlink('/proc/mounts', join(dir, 'etc/mtab')).catch(() => undefined);
 }

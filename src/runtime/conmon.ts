@@ -132,3 +132,122 @@ function runtimeCreateError(raw: string): Error {
   }
   return new SystemError(base);
 }
+
+export interface ExecLaunch {
+  /** Resolves once conmon's attach socket for the exec session exists. */
+  attachReady: Promise<void>;
+  /** Lets conmon run the process (after the caller connected to the attach socket). */
+  go(): void;
+  /** The exec'd process pid, once started. */
+  pid: Promise<number>;
+  /** The exit code, when the process ends. */
+  exitCode: Promise<number>;
+}
+
+/**
+ * Runs a process in a running container through conmon (`<runtime> exec`), with an attach
+ * socket in `sessionDir` so the caller can join its stdio before it starts.
+ */
+export function launchConmonExec(o: {
+  containerId: string;
+  sessionId: string;
+  runtime: OciRuntime;
+  sessionDir: string;
+  socketDir: string;
+  processSpec: string;
+  terminal: boolean;
+  stdin: boolean;
+}): ExecLaunch {
+  const args = [
+    '--api-version', '1',
+    '-c', o.containerId,
+    '-u', o.sessionId,
+    '-r', o.runtime.spec.path,
+    '-b', o.sessionDir,
+    '-p', `${o.sessionDir}/exec.pid`,
+    '-P', `${o.sessionDir}/conmon.pid`,
+    '-l', `k8s-file:${o.sessionDir}/exec.log`,
+    '--exit-dir', o.sessionDir,
+    '--socket-dir-path', o.socketDir,
+    '--persist-dir', o.sessionDir,
+    '--log-level', 'error',
+    '--syslog',
+    '-e', '--exec-attach',
+    '--exec-process-spec', o.processSpec,
+  ];
+  for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
+  if (o.terminal) args.push('-t');
+  if (o.stdin) args.push('-i');
+  const child = spawn(CONMON_PATH, args, {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.on('error', () => undefined);
+  child.unref();
+  const sync = child.stdio[3] as Readable;
+  const start = child.stdio[4] as import('node:stream').Writable;
+  const attach = (child.stdio as unknown as Readable[])[5]!;
+  // conmon blocks on a first read of the start pipe before it forks.
+  start.write('0');
+  const messages = jsonLines(sync);
+  const attachReady = readSyncMessage(attach).then((m) => {
+    if (!m || m.data < 0) throw new SystemError(`exec attach failed: ${m?.message ?? stderr.trim() ?? 'conmon exited'}`);
+  });
+  const pid = messages.next().then((m) => {
+    if (!m || m.data < 0) throw runtimeCreateError(m?.message ?? (stderr.trim() || 'exec failed'));
+    return m.data;
+  });
+  const exitCode = pid.then(async () => {
+    const m = await messages.next();
+    sync.destroy();
+    return m ? m.data : -1;
+  });
+  return {
+    attachReady,
+    go: () => {
+      start.end('1');
+    },
+    pid,
+    exitCode,
+  };
+}
+
+/** Successive JSON lines from a sync pipe. */
+function jsonLines(stream: Readable): { next(): Promise<SyncMessage | undefined> } {
+  let buf = '';
+  const queue: SyncMessage[] = [];
+  const waiting: ((m: SyncMessage | undefined) => void)[] = [];
+  let ended = false;
+  const flush = () => {
+    while (waiting.length && (queue.length || ended)) waiting.shift()!(queue.shift());
+  };
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        queue.push(JSON.parse(line) as SyncMessage);
+      } catch {
+        queue.push({ data: -1, message: line });
+      }
+    }
+    flush();
+  });
+  const end = () => {
+    ended = true;
+    flush();
+  };
+  stream.on('end', end);
+  stream.on('error', end);
+  return {
+    next: () =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        flush();
+      }),
+  };
+}

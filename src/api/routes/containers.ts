@@ -143,6 +143,18 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     await containers.attach(c.Id, socket, opts);
   });
 
+  r.post('/containers/:id/resize', async (ctx) => {
+    const h = qInt(ctx.query, 'h');
+    const w = qInt(ctx.query, 'w');
+    if (h === undefined || w === undefined) throw new InvalidParameter('h and w are required');
+    await containers.resize(ctx.params.id!, h, w);
+    sendStatus(ctx, 200);
+  });
+
+  r.get('/containers/:id/top', async (ctx) => sendJson(ctx, 200, await containers.top(ctx.params.id!, ctx.query.get('ps_args') ?? '')));
+
+  r.post('/containers/prune', async (ctx) => sendJson(ctx, 200, await containers.prune(qFilters(ctx.query))));
+
   r.get('/containers/:id/logs', async (ctx) => {
     const c = containers.get(ctx.params.id!);
     const q = ctx.query;

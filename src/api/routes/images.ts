@@ -75,6 +75,8 @@ export function imageRoutes(r: Router, images: ImageService, layers: LayerStore,
     }
   });
 
+  r.post('/images/prune', async (ctx) => sendJson(ctx, 200, await images.prune(qFilters(ctx.query), users)));
+
   r.get('/images/json', (ctx) => {
     const list = filterImages(images.store, qBool(ctx.query, 'all'), qFilters(ctx.query));
     sendJson(ctx, 200, list.map(summary));
