@@ -28,7 +28,7 @@ export class ConnectionError extends Error {
   }
 }
 
-export type QueryValue = string | number | boolean | undefined | null;
+export type QueryValue = string | number | boolean | undefined | null | readonly string[];
 
 export interface RequestOptions {
   query?: Record<string, QueryValue>;
@@ -96,6 +96,10 @@ export function encodeQuery(query: Record<string, QueryValue> | undefined): stri
   for (const key of Object.keys(query).sort()) {
     const v = query[key];
     if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const item of v as readonly string[]) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(item)}`);
+      continue;
+    }
     parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(typeof v === 'boolean' ? (v ? '1' : '0') : String(v))}`);
   }
   return parts.length ? '?' + parts.join('&') : '';
@@ -244,6 +248,32 @@ export class EngineClient {
     const res = await this.send(method, path, opts);
     if ((res.statusCode ?? 500) >= 400) throw await this.errorFromResponse(res);
     return res;
+  }
+
+  /**
+   * Sends a request and resolves once it is written or its headers arrived; the answer is awaited
+   * separately. `run` needs this: its wait request must reach the daemon before start.
+   */
+  async begin(method: string, path: string, opts: RequestOptions = {}): Promise<{ response: Promise<http.IncomingMessage> }> {
+    if (opts.versioned !== false) await this.negotiate();
+    const req = this.raw(method, path, opts);
+    let onSent!: () => void;
+    const sent = new Promise<void>((r) => (onSent = r));
+    req.on('finish', () => setTimeout(onSent, 20));
+    const response = new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.on('error', (err) => {
+        onSent();
+        reject(this.connectionError(err));
+      });
+      req.on('response', (res) => {
+        onSent();
+        if ((res.statusCode ?? 500) >= 400) this.errorFromResponse(res).then(reject, reject);
+        else resolve(res);
+      });
+    });
+    response.catch(() => {});
+    await sent;
+    return { response };
   }
 
   /** A request with a JSON answer (or none: 204 gives undefined). */

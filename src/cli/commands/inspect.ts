@@ -1,0 +1,107 @@
+// `berth inspect` and the typed `container inspect` / `image inspect`: raw API objects printed as
+// an indented JSON array, or each rendered through -f/--format; unknown names fail with exit 1.
+
+import { DaemonError } from '../client.js';
+import { inspectFormatHelp, minArgs, type Command, type CommandContext } from '../command.js';
+import { renderTemplate, TemplateError } from '../template/index.js';
+import { StatusError } from '../status-error.js';
+
+type Kind = 'container' | 'image' | 'network' | 'volume' | 'node' | 'service' | 'task' | 'secret' | 'config' | 'plugin';
+
+const paths: Record<Kind, (name: string) => string> = {
+  container: (n) => `/containers/${encodeURIComponent(n)}/json`,
+  image: (n) => `/images/${encodeURIComponent(n)}/json`,
+  network: (n) => `/networks/${encodeURIComponent(n)}`,
+  volume: (n) => `/volumes/${encodeURIComponent(n)}`,
+  node: (n) => `/nodes/${encodeURIComponent(n)}`,
+  service: (n) => `/services/${encodeURIComponent(n)}`,
+  task: (n) => `/tasks/${encodeURIComponent(n)}`,
+  secret: (n) => `/secrets/${encodeURIComponent(n)}`,
+  config: (n) => `/configs/${encodeURIComponent(n)}`,
+  plugin: (n) => `/plugins/${encodeURIComponent(n)}/json`,
+};
+
+// Swarm objects are only looked up when asked for by type, so a plain inspect of a missing name
+// does not hit endpoints that fail on a node outside a swarm.
+const untypedOrder: Kind[] = ['container', 'image', 'network', 'volume'];
+
+async function fetchObject(ctx: CommandContext, kind: Kind, name: string, size: boolean): Promise<unknown> {
+  return ctx.client().json('GET', paths[kind](name), { query: kind === 'container' && size ? { size: true } : undefined });
+}
+
+/** Prints the found objects (JSON array or one template line each) and fails on the missing ones. */
+async function inspectAll(ctx: CommandContext, names: readonly string[], format: string, lookup: (name: string) => Promise<unknown>): Promise<void> {
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      found.push(await lookup(name));
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (format === '' || format === 'json') {
+    ctx.stdout.write((found.length ? JSON.stringify(found, null, 4) : '[]') + '\n');
+  } else {
+    for (const obj of found) {
+      try {
+        ctx.stdout.write(renderTemplate(format, obj) + '\n');
+      } catch (err) {
+        if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, 1);
+        throw err;
+      }
+    }
+  }
+  if (errors.length) throw new StatusError(errors.join('\n'), 1);
+}
+
+const formatFlag = { name: 'format', short: 'f', kind: 'string' as const, help: inspectFormatHelp };
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  usage: '[OPTIONS] NAME|ID [NAME|ID...]',
+  short: 'Return low-level information on Docker objects',
+  args: minArgs(1),
+  flags: [
+    formatFlag,
+    { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes if the type is container' },
+    { name: 'type', kind: 'string', help: 'Only inspect objects of the given type' },
+  ],
+  async run(ctx, flags) {
+    const type = flags.string('type');
+    if (type !== '' && !(type in paths)) throw new StatusError(`"${type}" is not a valid value for --type`, 1);
+    const kinds = type ? [type as Kind] : untypedOrder;
+    await inspectAll(ctx, flags.args, flags.string('format'), async (name) => {
+      for (const kind of kinds) {
+        try {
+          return await fetchObject(ctx, kind, name, flags.bool('size'));
+        } catch (err) {
+          if (!(err instanceof DaemonError) || err.statusCode !== 404) throw err;
+        }
+      }
+      throw new Error(type ? `Error: No such ${type}: ${name}` : `Error: No such object: ${name}`);
+    });
+  },
+};
+
+export const containerInspectCommand: Command = {
+  name: 'inspect',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  short: 'Display detailed information on one or more containers',
+  args: minArgs(1),
+  flags: [formatFlag, { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' }],
+  async run(ctx, flags) {
+    await inspectAll(ctx, flags.args, flags.string('format'), (name) => fetchObject(ctx, 'container', name, flags.bool('size')));
+  },
+};
+
+export const imageInspectCommand: Command = {
+  name: 'inspect',
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
+  short: 'Display detailed information on one or more images',
+  args: minArgs(1),
+  flags: [formatFlag, { name: 'platform', kind: 'string', help: 'Inspect a specific platform of the multi-platform image.' }],
+  async run(ctx, flags) {
+    await inspectAll(ctx, flags.args, flags.string('format'), (name) => fetchObject(ctx, 'image', name, false));
+  },
+};
