@@ -26,7 +26,8 @@ export function defaultDeviceRules(): OciDeviceCgroup[] {
     { allow: false, type: 'c', major: 10, minor: 229, access: rwm }, // fuse
     allowChar(1, 7), // full
     allowChar(5, 2), // ptmx
-    allowChar(136, -1), // pts
+    // pts: an omitted minor is the wildcard (crun rejects runc's -1 spelling).
+    { allow: true, type: 'c', major: 136, access: rwm },
   ];
 }
 
