@@ -174,8 +174,9 @@ export function parseRestartPolicy(policy: string): RestartPolicy {
   return { Name: name, MaximumRetryCount: max };
 }
 
-const sysctlPrefixes = ['kernel.msg', 'kernel.sem', 'kernel.shm', 'fs.mqueue.', 'net.'];
-const sysctlExact = new Set(['kernel.shmmax', 'kernel.shmall', 'kernel.shmmni', 'kernel.shm_rmid_forced', 'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.domainname', 'kernel.hostname']);
+// The IPC sysctls Docker lets a container set, plus the namespaced net.* and fs.mqueue.* trees.
+const sysctlExact = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+const sysctlPrefixes = ['net.', 'fs.mqueue.'];
 
 /** opts.ValidateSysctl: only namespaced sysctls are accepted. */
 export function validateSysctl(val: string): string {
