@@ -81,3 +81,11 @@ test('per-controller files and directories for a container on v1', () => {
   assert.ok(dirs.includes('/sys/fs/cgroup/systemd/berth/abc'));
   assert.ok(dirs.includes('/sys/fs/cgroup/unified/berth/abc'));
 });
+
+test('ensureCrunCompatible leaves a host that needs no fix alone', async () => {
+  const { detectCgroupLayout, ensureCrunCompatible } = await import('../../../src/runtime/cgroups-layout.js');
+  if (detectCgroupLayout().hugetlbOnUnified) return; // this host would really be changed: not in a unit test
+  const r = await ensureCrunCompatible();
+  assert.equal(r.changed, false);
+  assert.match(r.note, /needs no change/);
+});
