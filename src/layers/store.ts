@@ -4,12 +4,13 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { NotFound, InvalidParameter } from '../lib/errors.js';
+import { Readable } from 'node:stream';
+import { NotFound, InvalidParameter, SystemError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { Overlay2Driver } from './overlay2.js';
 import { applyLayer } from './archive/apply.js';
 import { diffOverlay, changes, type Change } from './archive/diff.js';
+import { TarSplitRecorder, layerTarStream, tarSplitSize, tarSplitPathIn } from './tar-split.js';
 
 export interface Layer {
   chainId: string;
@@ -108,38 +109,74 @@ export class LayerStore {
     return out;
   }
 
-  /** Applies a (possibly compressed) layer tar on top of `parent` and registers it. */
-  async register(input: Readable, parent?: string): Promise<Layer> {
+  /**
+   * Applies a (possibly compressed) layer tar on top of `parent` and registers it, with the
+   * tar-split that gives its tar back later. With `expectedDiffId`, a tar hashing otherwise fails.
+   */
+  async register(input: Readable, parent?: string, opts: { expectedDiffId?: string } = {}): Promise<Layer> {
     const parentLayer = parent ? this.get(parent) : undefined;
     const cacheId = newCacheId();
     await this.driver.create(cacheId, parentLayer?.cacheId);
+    const tarSplit = new TarSplitRecorder(join(this.db, 'tmp', `${cacheId}-tar-split.json.gz`));
     let diffId: string;
     try {
-      ({ diffId } = await applyLayer(input, this.driver.diffDir(cacheId), { whiteouts: 'overlay' }));
+      ({ diffId } = await applyLayer(input, this.driver.diffDir(cacheId), { whiteouts: 'overlay', tarSplit, expectedDiffId: opts.expectedDiffId }));
+      await tarSplit.finish();
     } catch (err) {
+      await tarSplit.abort();
       await this.driver.remove(cacheId);
       throw err instanceof Error && !(err instanceof NotFound) ? new InvalidParameter(err.message) : err;
     }
     const chainId = parent ? chainIdOf([parent, diffId])! : diffId;
     const existing = this.layers.get(chainId);
     if (existing) {
+      await tarSplit.abort();
       await this.driver.remove(cacheId);
       return existing;
     }
     const layer: Layer = { chainId, diffId, parent, cacheId, size: await this.driver.size(cacheId) };
-    await this.persist(layer);
+    await this.persist(layer, tarSplit.path);
     this.layers.set(chainId, layer);
     return layer;
   }
 
-  private async persist(l: Layer): Promise<void> {
+  private async persist(l: Layer, tarSplitFile?: string): Promise<void> {
     const tmp = join(this.db, 'tmp', randomBytes(8).toString('hex'));
     await fs.mkdir(tmp);
+    if (tarSplitFile) await fs.rename(tarSplitFile, tarSplitPathIn(tmp));
     await fs.writeFile(join(tmp, 'diff'), l.diffId);
     await fs.writeFile(join(tmp, 'cache-id'), l.cacheId);
     await fs.writeFile(join(tmp, 'size'), String(l.size));
     if (l.parent) await fs.writeFile(join(tmp, 'parent'), l.parent);
     await fs.rename(tmp, join(this.db, 'sha256', hex(l.chainId)));
+  }
+
+  /**
+   * The layer's tar exactly as it was registered (same diffID), replayed from its tar-split. A
+   * layer registered before tar-split existed is re-packed from its diff directory, and refused
+   * unless that happens to hash to its diffID.
+   */
+  layerTar(chainId: string): Readable {
+    const layer = this.get(chainId);
+    const tarSplit = tarSplitPathIn(join(this.db, 'sha256', hex(chainId)));
+    const diffDir = this.driver.diffDir(layer.cacheId);
+    async function* generate(): AsyncGenerator<Buffer> {
+      if (await exists(tarSplit)) {
+        yield* layerTarStream(diffDir, tarSplit) as AsyncIterable<Buffer>;
+        return;
+      }
+      await repackMatches(diffDir, layer);
+      yield* diffOverlay(diffDir) as AsyncIterable<Buffer>;
+    }
+    return Readable.from(generate(), { objectMode: false });
+  }
+
+  /** The byte size of what layerTar gives, known before streaming it. */
+  async layerTarSize(chainId: string): Promise<number> {
+    const layer = this.get(chainId);
+    const tarSplit = tarSplitPathIn(join(this.db, 'sha256', hex(chainId)));
+    if (await exists(tarSplit)) return tarSplitSize(tarSplit);
+    return repackMatches(this.driver.diffDir(layer.cacheId), layer);
   }
 
   /** Removes a layer and then each parent no longer used by `inUse`. */
@@ -222,6 +259,28 @@ export class LayerStore {
   async sizeRW(containerId: string): Promise<number> {
     return this.driver.size(this.getRW(containerId).mountId);
   }
+}
+
+function exists(path: string): Promise<boolean> {
+  return fs.access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Hashes a re-pack of the diff directory; returns its size when it gives the layer's diffID. */
+async function repackMatches(diffDir: string, layer: Layer): Promise<number> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of diffOverlay(diffDir) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  const digest = 'sha256:' + hash.digest('hex');
+  if (digest !== layer.diffId) {
+    throw new SystemError(`layer ${layer.chainId} has no tar-split and its files no longer pack to diffID ${layer.diffId} (got ${digest}): it cannot be exported byte for byte`);
+  }
+  return size;
 }
 
 /** The files and mountpoints Docker's init layer holds. */

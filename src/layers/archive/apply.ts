@@ -2,7 +2,7 @@
 // ownership, mode, xattrs and nanosecond times, whiteouts in overlayfs or naive form, and the
 // diffID hashed while the uncompressed tar streams. Nothing is ever written outside the directory.
 import { promises as fs, constants as fsc } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { join, posix, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidParameter, SystemError, BerthError } from '../../lib/errors.js';
@@ -12,6 +12,7 @@ import { DigestStream } from './digest.js';
 import { readTar } from './tar-reader.js';
 import type { TarHeader } from './tar-header.js';
 import { cleanArchiveName, PathEscape, resolveInRoot } from './root-path.js';
+import type { TarSplitSink } from '../tar-split.js';
 import { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX } from './whiteouts.js';
 
 export interface ApplyOptions {
@@ -23,6 +24,8 @@ export interface ApplyOptions {
   whiteouts?: 'overlay' | 'naive';
   /** When set, the uncompressed tar must hash to this diffID or the apply fails. */
   expectedDiffId?: string;
+  /** Records the raw tar around the extracted files so the layer's tar can be given back byte for byte. */
+  tarSplit?: TarSplitSink;
 }
 
 export interface ApplyResult {
@@ -47,6 +50,8 @@ class Applier {
   private unpacked = new Set<string>();
   private opaqued = new Set<string>();
   size = 0;
+  /** Where the last entry's body was written (relative to the root), null when it was not. */
+  bodyWrittenAt: string | null = null;
 
   constructor(
     private root: string,
@@ -54,6 +59,7 @@ class Applier {
   ) {}
 
   async entry(h: TarHeader, body: Readable): Promise<void> {
+    this.bodyWrittenAt = null;
     const refuse = (why: string): never => {
       throw new LayerEntryRefused(`refusing layer entry ${JSON.stringify(h.name)}: ${why}`);
     };
@@ -90,6 +96,7 @@ class Applier {
         const file = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
         await pipeline(body, file.createWriteStream());
         this.size += h.size;
+        this.bodyWrittenAt = relative(this.root, path);
         break;
       }
       case 'symlink':
@@ -218,19 +225,27 @@ export async function applyLayer(input: Readable, dir: string, opts: ApplyOption
     tar = (await decompress(input)).stream;
     tar.on('error', (err) => digest.destroy(err));
     tar.pipe(digest);
-    for await (const { header, body } of readTar(digest)) {
+    let raw: Readable = digest;
+    if (opts.tarSplit) {
+      const tap = opts.tarSplit.tap();
+      digest.on('error', (err) => tap.destroy(err));
+      raw = digest.pipe(tap);
+    }
+    for await (const { header, body } of readTar(raw)) {
       try {
         await applier.entry(header, body);
       } catch (err) {
         if (err instanceof BerthError) throw err;
         throw new SystemError(`failed to apply layer entry ${JSON.stringify(header.name)}: ${(err as Error).message}`, { cause: err });
       }
+      opts.tarSplit?.entryApplied(applier.bodyWrittenAt);
     }
     await applier.finish();
     return { diffId: digest.digest, size: applier.size };
   } catch (err) {
     tar?.destroy();
     input.destroy();
+    digest.destroy();
     throw err;
   }
 }
