@@ -282,7 +282,13 @@ async function printBootstrap(ctx: CommandContext, res: NodeJS.ReadableStream & 
     if (msg.errorDetail?.message || msg.error) throw new StatusError(msg.errorDetail?.message || msg.error || '', 1);
     if (msg.stream !== undefined) ctx.stdout.write(msg.stream);
     else if (msg.status !== undefined) ctx.stdout.write(msg.id ? `${msg.id}: ${msg.status}\n` : `${msg.status}\n`);
-    else ctx.stdout.write(JSON.stringify(msg) + '\n');
+    else {
+      // A single answer object: {"Id": "sha256:…", "RepoTags": ["busybox:latest"]}.
+      const obj = msg as { Id?: string; RepoTags?: string[] };
+      if (obj.RepoTags?.length) for (const t of obj.RepoTags) ctx.stdout.write(`Loaded image: ${t}\n`);
+      else if (obj.Id) ctx.stdout.write(`Loaded image ID: ${obj.Id}\n`);
+      else ctx.stdout.write(JSON.stringify(msg) + '\n');
+    }
   }
 }
 
@@ -291,9 +297,9 @@ export const bootstrapCommand: Command = {
   usage: '',
   short: "Create busybox:latest from Debian's busybox-static (Berth only)",
   args: noArgs,
-  flags: [],
-  async run(ctx) {
-    const res = await ctx.client().request('POST', '/berth/bootstrap', { versioned: false });
+  flags: [{ name: 'tag', short: 't', kind: 'string', help: 'Name and tag for the image', default: 'busybox:latest' }],
+  async run(ctx, flags) {
+    const res = await ctx.client().request('POST', '/berth/bootstrap', { versioned: false, query: { tag: flags.string('tag') } });
     await printBootstrap(ctx, res, String(res.headers['content-type'] ?? ''));
   },
 };
