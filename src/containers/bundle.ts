@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../lib/atomic-file.js';
 import { InvalidParameter, Conflict } from '../lib/errors.js';
 import type { Image } from '../images/store.js';
 import { isRunning, type ContainerRecord } from './model.js';
-import { buildSpec } from './oci-spec/index.js';
+import { buildSpec, specToJson, readDaemonRlimits } from './oci-spec/index.js';
 
 export interface BundleInput {
   container: ContainerRecord;
@@ -77,8 +77,9 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
     initPath: hc.Init ? INIT_BINARY : undefined,
     passwd,
     group,
+    daemonRlimits: await daemonRlimits(),
   });
-  await writeFileAtomic(join(b.bundle, 'config.json'), JSON.stringify(spec), 0o600);
+  await writeFileAtomic(join(b.bundle, 'config.json'), specToJson(spec), 0o600);
   return warnings;
 }
 
@@ -106,4 +107,11 @@ async function resolvConf(hostNet: boolean, hc: ContainerRecord['HostConfig']): 
   const optLine = options.length ? `options ${options.join(' ')}` : lines.find((l) => /^\s*options\s/.test(l));
   if (optLine) out.push(optLine.trim());
   return out.join('\n') + '\n';
+}
+
+let rlimits: ReturnType<typeof readDaemonRlimits> | undefined;
+/** The daemon's own rlimits never change while it runs: read them once. */
+function daemonRlimits(): ReturnType<typeof readDaemonRlimits> {
+  rlimits ??= readDaemonRlimits();
+  return rlimits;
 }

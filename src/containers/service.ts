@@ -15,6 +15,7 @@ import { chainIdOf } from '../layers/store.js';
 import { familiarString, parseReference } from '../images/reference.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
 import { launchConmon } from '../runtime/conmon.js';
+import { removeCgroupDirs } from '../runtime/cgroups-layout.js';
 import { ContainerStore } from './store.js';
 import { randomName, validateName } from './names.js';
 import { newState, transition, isRunning, type ContainerRecord, type ApiConfig, type ApiHostConfig } from './model.js';
@@ -197,9 +198,22 @@ export class ContainerService {
 
   // ---------------------------------------------------------------- start
 
-  start(ref: string): Promise<void> {
+  async start(ref: string): Promise<void> {
     const c = this.store.get(ref);
-    return this.exclusive(c.Id, () => this.doStart(c));
+    try {
+      await this.exclusive(c.Id, () => this.doStart(c));
+    } catch (err) {
+      if (err instanceof NotModified) throw err;
+      // Clients attached before start see their stream end; `run --rm` waits for the removal.
+      for (const p of this.pendingAttach.get(c.Id) ?? []) {
+        p.client.end();
+        p.resolve('ended');
+      }
+      this.pendingAttach.delete(c.Id);
+      this.notifyWaiters(c, ['next-exit']);
+      if (c.HostConfig.AutoRemove) await this.remove(c.Id, { force: true, volumes: true }).catch(() => undefined);
+      throw err;
+    }
   }
 
   private async doStart(c: ContainerRecord): Promise<void> {
@@ -221,7 +235,7 @@ export class ContainerService {
         image,
         rootfs,
         bundle,
-        cgroupsPath: `${this.o.cgroupParent}/${c.Id}`,
+        cgroupsPath: this.cgroupsPath(c),
         lookupContainer: (r) => this.store.get(r),
       });
       for (const w of warnings) this.o.log.warn(`${c.Id.slice(0, 12)}: ${w}`);
@@ -239,6 +253,8 @@ export class ContainerService {
         leaveStdinOpen: !!c.Config.OpenStdin && !c.Config.StdinOnce,
       }));
     } catch (err) {
+      await runtime.delete(c.Id, true).catch(() => undefined);
+      removeCgroupDirs(this.cgroupsPath(c));
       await this.o.layers.unmountRW(c.Id).catch(() => undefined);
       const msg = errorMessage(err);
       c.State.Error = msg;
@@ -281,6 +297,7 @@ export class ContainerService {
       const code = raw.trim() === '' ? 255 : Number(raw.trim());
       const oom = await fs.access(join(this.bundleDir(c.Id), 'oom')).then(() => true, () => false);
       await this.runtimeFor(c).delete(c.Id, true).catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
+      removeCgroupDirs(this.cgroupsPath(c));
       await this.o.layers.unmountRW(c.Id).catch(() => undefined);
       transition(c, 'exited');
       c.State.Pid = 0;
@@ -556,7 +573,7 @@ export class ContainerService {
 
   /** Pids in the container's cgroup (pids controller, or any v1 controller, or v2). */
   async pidsOf(c: ContainerRecord): Promise<number[]> {
-    const path = `${this.o.cgroupParent}/${c.Id}`;
+    const path = this.cgroupsPath(c);
     for (const base of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory', '/sys/fs/cgroup']) {
       const text = await fs.readFile(join(base, path, 'cgroup.procs'), 'utf8').catch(() => undefined);
       if (text !== undefined) return text.split('\n').filter(Boolean).map(Number);
@@ -618,6 +635,10 @@ export class ContainerService {
 
   imageOf(c: ContainerRecord): Image | undefined {
     return this.o.images.byId(c.Image);
+  }
+
+  cgroupsPath(c: ContainerRecord): string {
+    return `${this.o.cgroupParent}/${c.Id}`;
   }
 
   bundleDir(id: string): string {

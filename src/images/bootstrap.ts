@@ -34,8 +34,9 @@ export async function bootstrapBusybox(tmpRoot: string, layers: LayerStore, imag
     await fs.chmod(join(root, 'bin/busybox'), 0o755);
     for (const applet of list.split('\n').map((l) => l.trim()).filter(Boolean)) {
       if (applet === 'bin/busybox') continue;
+      // bin/sh → busybox, usr/bin/env → ../../bin/busybox, linuxrc → bin/busybox
       const depth = applet.split('/').length - 1;
-      const target = depth === 1 ? 'busybox' : `${'../'.repeat(depth - 1)}bin/busybox`;
+      const target = applet.startsWith('bin/') && depth === 1 ? 'busybox' : `${'../'.repeat(depth)}bin/busybox`;
       await fs.symlink(target, join(root, applet)).catch(() => undefined);
     }
     await fs.writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nbin:x:2:2:bin:/bin:/bin/false\nsys:x:3:3:sys:/dev:/bin/false\nsync:x:4:100:sync:/bin:/bin/sync\nmail:x:8:8:mail:/var/spool/mail:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\noperator:x:37:37:Operator:/var:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n');

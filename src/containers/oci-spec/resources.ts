@@ -110,8 +110,9 @@ export function buildResources(
   if (quota !== 0) cpu.quota = quota;
   if (Object.keys(cpu).length) out.cpu = cpu;
 
-  if (hc.PidsLimit !== undefined && hc.PidsLimit !== null) {
-    out.pids = { limit: hc.PidsLimit <= 0 ? -1 : hc.PidsLimit };
+  // Unlimited is expressed by leaving pids out: crun 1.8 writes -1 verbatim to pids.max (EINVAL).
+  if (hc.PidsLimit !== undefined && hc.PidsLimit !== null && hc.PidsLimit > 0) {
+    out.pids = { limit: hc.PidsLimit };
   }
   if (blkioWeight > 0) out.blockIO = { weight: blkioWeight };
   return out;

@@ -53,8 +53,8 @@ test('shares, cpusets, period and quota pass through; conflicts and ranges are c
 
 test('pids limit: positive kept, 0 and -1 mean unlimited, absent means unset', () => {
   assert.deepEqual(build({ PidsLimit: 100 }).spec.linux.resources.pids, { limit: 100 });
-  assert.deepEqual(build({ PidsLimit: 0 }).spec.linux.resources.pids, { limit: -1 });
-  assert.deepEqual(build({ PidsLimit: -1 }).spec.linux.resources.pids, { limit: -1 });
+  assert.equal(build({ PidsLimit: 0 }).spec.linux.resources.pids, undefined);
+  assert.equal(build({ PidsLimit: -1 }).spec.linux.resources.pids, undefined);
   assert.equal(build({}).spec.linux.resources.pids, undefined);
 });
 
