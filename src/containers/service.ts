@@ -24,6 +24,8 @@ import { validateRestartPolicy, shouldRestart, restartOnDaemonStart, backoffMs }
 import { joinAttach, type AttachOptions } from './attach.js';
 import { readLogs, type LogQuery, type LogEntry } from './logs.js';
 import { makeBundle } from './bundle.js';
+import { buildResources } from './oci-spec/resources.js';
+import { detectHostFacts, type HostConfig as ResourceHostConfig } from './oci-spec/index.js';
 import { signalNumber } from './signals.js';
 
 export interface ContainerServiceOptions {
@@ -146,7 +148,10 @@ export class ContainerService {
     if (argv.length === 0) throw new InvalidParameter('No command specified');
 
     const id = newId();
+    // Docker checks limits at create and warns about (and drops) what the kernel cannot enforce.
     const warnings: string[] = [];
+    buildResources(hostConfig as ResourceHostConfig, detectHostFacts(), warnings);
+    if (warnings.some((w) => w.includes('Block I/O weight'))) hostConfig.BlkioWeight = 0;
     let fullName: string;
     if (name) {
       fullName = validateName(name);
