@@ -34,11 +34,17 @@ export function filterImages(store: ImageStore, all: boolean, filters: Map<strin
       const patterns = filters.get('reference') ?? [];
       if (patterns.length) {
         const names = refs.map((r) => (r.tag ? `${familiarName(r.name)}:${r.tag}` : `${familiarName(r.name)}@${r.digest}`));
-        if (!patterns.some((p) => names.some((n) => globMatch(p, n) || globMatch(p, n.split(/[:@]/)[0]!)))) return false;
+        if (!patterns.some((p) => names.some((n) => referenceMatches(p, n)))) return false;
       }
       return true;
     })
     .sort((a, b) => created(b) - created(a));
+}
+
+/** Docker's reference filter: the pattern matches the familiar name with or without its tag. */
+export function referenceMatches(pattern: string, name: string): boolean {
+  const repo = name.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  return globMatch(pattern, name) || globMatch(pattern, repo);
 }
 
 /** Go's path.Match: `*` matches within one path segment, `?` one character. */

@@ -4,7 +4,7 @@ import { sendJson, qBool, qFilters } from '../http.js';
 import { InvalidParameter, Unavailable, errorMessage } from '../../lib/errors.js';
 import type { ImageService, ImageUsers } from '../../images/service.js';
 import type { Image } from '../../images/store.js';
-import { filterImages } from '../../images/filters.js';
+import { filterImages, referenceMatches } from '../../images/filters.js';
 import { chainIdOf, type LayerStore } from '../../layers/store.js';
 
 export function imageRoutes(r: Router, images: ImageService, layers: LayerStore, users: ImageUsers): void {
@@ -78,8 +78,19 @@ export function imageRoutes(r: Router, images: ImageService, layers: LayerStore,
   r.post('/images/prune', async (ctx) => sendJson(ctx, 200, await images.prune(qFilters(ctx.query), users)));
 
   r.get('/images/json', (ctx) => {
-    const list = filterImages(images.store, qBool(ctx.query, 'all'), qFilters(ctx.query));
-    sendJson(ctx, 200, list.map(summary));
+    const filters = qFilters(ctx.query);
+    const list = filterImages(images.store, qBool(ctx.query, 'all'), filters);
+    const patterns = filters.get('reference') ?? [];
+    // With a reference filter Docker lists only the names that matched.
+    const matching = (names: string[]) => (patterns.length ? names.filter((n) => patterns.some((p) => referenceMatches(p, n))) : names);
+    sendJson(
+      ctx,
+      200,
+      list.map((img) => {
+        const s = summary(img);
+        return { ...s, RepoTags: matching(s.RepoTags), RepoDigests: matching(s.RepoDigests) };
+      }),
+    );
   });
 
   r.get('/images/:name*/json', (ctx) => sendJson(ctx, 200, inspect(images.get(ctx.params.name!))));
