@@ -2,7 +2,7 @@
 // While a layer is applied, every header block (PAX and GNU long-name blocks included), padding and
 // trailer is recorded verbatim and each file body only as {path, size}; replay reads bodies back
 // from the extracted layer. Stored as gzipped JSON lines (tar-split.json.gz), as Docker keeps it.
-import { createReadStream, createWriteStream, promises as fs, constants as fsc } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, constants as fsc, type WriteStream } from 'node:fs';
 import { join, posix } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -59,6 +59,7 @@ const pad = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
 /** Records a layer's tar-split while applyLayer runs; `finish()` seals the file. */
 export class TarSplitRecorder implements TarSplitSink {
   private gzip: Gzip;
+  private file: WriteStream;
   private fileDone: Promise<void>;
   private total = 0;
   private failed: Error | null = null;
@@ -85,7 +86,7 @@ export class TarSplitRecorder implements TarSplitSink {
 
   constructor(readonly path: string) {
     this.gzip = createGzip();
-    const file = createWriteStream(path, { mode: 0o600 });
+    const file = (this.file = createWriteStream(path, { mode: 0o600 }));
     this.gzip.pipe(file);
     this.gzip.on('error', (err) => this.fail(err));
     file.on('error', (err) => this.fail(err));
@@ -294,6 +295,8 @@ export class TarSplitRecorder implements TarSplitSink {
   /** Drops the file after a failed apply. */
   async abort(): Promise<void> {
     this.gzip.destroy();
+    this.file.destroy();
+    await this.fileDone;
     await fs.rm(this.path, { force: true });
   }
 }
