@@ -2,11 +2,10 @@
 // files, the namespaces to create or join, and config.json from the OCI spec builder.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/atomic-file.js';
 import { InvalidParameter, Conflict } from '../lib/errors.js';
 import type { Image } from '../images/store.js';
 import { isRunning, type ContainerRecord } from './model.js';
-import { buildSpec, specToJson, readDaemonRlimits } from './oci-spec/index.js';
+import { buildSpec, specToJson, readDaemonRlimits, type OciSpec } from './oci-spec/index.js';
 
 export interface BundleInput {
   container: ContainerRecord;
@@ -15,6 +14,8 @@ export interface BundleInput {
   bundle: string;
   cgroupsPath: string;
   lookupContainer(ref: string): ContainerRecord;
+  /** Last say over the spec before it is written (the runtime's seccomp BPF cache). */
+  finish?(spec: OciSpec): void;
 }
 
 const HOSTS_BASE = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
@@ -46,18 +47,20 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
   const hostNet = !!modes.net.host;
   const hostname = hostNet ? (await fs.readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : (c.Config.Hostname ?? c.Id.slice(0, 12));
 
-  // Files the container sees at /etc/{hostname,hosts,resolv.conf}, kept in its directory.
-  await writeFileAtomic(c.HostnamePath, hostname + '\n', 0o644);
+  // Files the container sees at /etc/{hostname,hosts,resolv.conf}, kept in its directory. They
+  // are written anew at every start, so a torn write after a crash is simply replaced.
   const extraHosts = ((hc.ExtraHosts as string[] | null) ?? []).map((h) => {
     const i = h.indexOf(':');
     return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
   });
   const hosts = hostNet ? await fs.readFile('/etc/hosts', 'utf8').catch(() => HOSTS_BASE) : HOSTS_BASE;
-  await writeFileAtomic(c.HostsPath, hosts + extraHosts.join(''), 0o644);
-  await writeFileAtomic(c.ResolvConfPath, await resolvConf(hostNet, hc), 0o644);
+  await Promise.all([
+    fs.writeFile(c.HostnamePath, hostname + '\n', { mode: 0o644 }),
+    fs.writeFile(c.HostsPath, hosts + extraHosts.join(''), { mode: 0o644 }),
+    resolvConf(hostNet, hc).then((text) => fs.writeFile(c.ResolvConfPath, text, { mode: 0o644 })),
+  ]);
 
-  const passwd = await readInRoot(b.rootfs, 'etc/passwd');
-  const group = await readInRoot(b.rootfs, 'etc/group');
+  const [passwd, group] = await Promise.all([readInRoot(b.rootfs, 'etc/passwd'), readInRoot(b.rootfs, 'etc/group')]);
   const mounts = [
     { destination: '/etc/resolv.conf', type: 'bind', source: c.ResolvConfPath, options: ['rbind', 'rprivate'] },
     { destination: '/etc/hostname', type: 'bind', source: c.HostnamePath, options: ['rbind', 'rprivate'] },
@@ -79,7 +82,8 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
     group,
     daemonRlimits: await daemonRlimits(),
   });
-  await writeFileAtomic(join(b.bundle, 'config.json'), specToJson(spec), 0o600);
+  b.finish?.(spec);
+  await fs.writeFile(join(b.bundle, 'config.json'), specToJson(spec), { mode: 0o600 });
   return warnings;
 }
 

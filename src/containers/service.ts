@@ -16,6 +16,7 @@ import { familiarString, parseReference } from '../images/reference.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
 import { launchConmon } from '../runtime/conmon.js';
 import { removeCgroupDirs } from '../runtime/cgroups-layout.js';
+import { SeccompBpfCache } from '../runtime/seccomp-bpf-cache.js';
 import { ContainerStore } from './store.js';
 import { randomName, validateName } from './names.js';
 import { newState, transition, isRunning, type ContainerRecord, type ApiConfig, type ApiHostConfig } from './model.js';
@@ -27,6 +28,8 @@ import { makeBundle } from './bundle.js';
 import { buildResources } from './oci-spec/resources.js';
 import { detectHostFacts, type HostConfig as ResourceHostConfig } from './oci-spec/index.js';
 import { signalNumber } from './signals.js';
+import type { HealthHooks } from './health.js';
+import { validateHealthcheck, type ApiHealthcheck } from './health-state.js';
 
 export interface ContainerServiceOptions {
   dataRoot: string;
@@ -55,11 +58,14 @@ interface PendingAttach {
 
 export class ContainerService {
   readonly store: ContainerStore;
+  /** Health-check monitors (health.ts), wired by the daemon. */
+  health?: HealthHooks;
   private waiters = new Map<string, Set<Waiter>>();
   private pendingAttach = new Map<string, Set<PendingAttach>>();
   private exitWatcher?: FSWatcher;
   private restartTimers = new Map<string, NodeJS.Timeout>();
   private busy = new Map<string, Promise<unknown>>();
+  private seccompBpf = new SeccompBpfCache();
   readonly exitDir: string;
   readonly socketDir: string;
 
@@ -95,6 +101,8 @@ export class ContainerService {
         const alive = await this.runtimeFor(c).state(c.Id).catch(() => undefined);
         if (exited || !alive || alive.status === 'stopped') {
           await this.handleExit(c.Id, true);
+        } else if (c.State.Status === 'running') {
+          this.health?.started(c);
         }
         continue;
       }
@@ -106,6 +114,7 @@ export class ContainerService {
 
   async shutdown(stopContainers: boolean): Promise<void> {
     this.exitWatcher?.close();
+    this.health?.close();
     for (const t of this.restartTimers.values()) clearTimeout(t);
     if (stopContainers) {
       await Promise.all(
@@ -136,6 +145,7 @@ export class ContainerService {
       throw new NotFound(`No such image: ${shown.includes(':') || shown.includes('@') ? shown : shown + ':latest'}`);
     }
     validateRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove ?? false);
+    validateHealthcheck(configIn.Healthcheck as ApiHealthcheck | null | undefined);
     const networkMode = hostConfig.NetworkMode || 'default';
     hostConfig.NetworkMode = networkMode;
     const runtime = hostConfig.Runtime || this.o.defaultRuntime;
@@ -233,6 +243,7 @@ export class ContainerService {
     await fs.rm(bundle, { recursive: true, force: true });
     await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
     let pid: number;
+    let seccompKey: string | undefined;
     try {
       const rootfs = await this.o.layers.mountRW(c.Id);
       const warnings = await makeBundle({
@@ -242,6 +253,9 @@ export class ContainerService {
         bundle,
         cgroupsPath: this.cgroupsPath(c),
         lookupContainer: (r) => this.store.get(r),
+        finish: (spec) => {
+          seccompKey = this.seccompBpf.annotate(spec, runtime);
+        },
       });
       for (const w of warnings) this.o.log.warn(`${c.Id.slice(0, 12)}: ${w}`);
       ({ pid } = await launchConmon({
@@ -270,6 +284,7 @@ export class ContainerService {
       throw err;
     }
     // Clients that attached before start must see the very first bytes.
+    if (seccompKey) await this.seccompBpf.harvest(seccompKey, runtime, c.Id);
     for (const p of this.pendingAttach.get(c.Id) ?? []) this.connectAttach(c, p);
     this.pendingAttach.delete(c.Id);
 
@@ -288,6 +303,7 @@ export class ContainerService {
       await runtime.kill(c.Id, 'KILL').catch(() => undefined);
       throw err;
     }
+    this.health?.started(c);
     this.event(c, 'start');
   }
 
@@ -298,12 +314,19 @@ export class ContainerService {
     if (!c || !isRunning(c)) return;
     await this.exclusive(c.Id, async () => {
       if (!isRunning(c)) return;
-      const raw = await fs.readFile(join(this.exitDir, c.Id), 'utf8').catch(() => '');
+      this.health?.stopped(c);
+      const [raw, oom] = await Promise.all([
+        fs.readFile(join(this.exitDir, c.Id), 'utf8').catch(() => ''),
+        fs.access(join(this.bundleDir(c.Id), 'oom')).then(() => true, () => false),
+      ]);
       const code = raw.trim() === '' ? 255 : Number(raw.trim());
-      const oom = await fs.access(join(this.bundleDir(c.Id), 'oom')).then(() => true, () => false);
-      await this.runtimeFor(c).delete(c.Id, true).catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
+      await Promise.all([
+        this.runtimeFor(c)
+          .delete(c.Id, true)
+          .catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
+        this.o.layers.unmountRW(c.Id).catch(() => undefined),
+      ]);
       removeCgroupDirs(this.cgroupsPath(c));
-      await this.o.layers.unmountRW(c.Id).catch(() => undefined);
       transition(c, 'exited');
       c.State.Pid = 0;
       c.State.ExitCode = code;
@@ -399,6 +422,7 @@ export class ContainerService {
     if (c.State.Status !== 'running') throw new Conflict(`Container ${c.Id} is not running`);
     await this.runtimeFor(c).pause(c.Id);
     transition(c, 'paused');
+    this.health?.update(c);
     await this.store.save(c);
     this.event(c, 'pause');
   }
@@ -408,6 +432,7 @@ export class ContainerService {
     if (c.State.Status !== 'paused') throw new Conflict(`Container ${c.Id} is not paused`);
     await this.runtimeFor(c).resume(c.Id);
     transition(c, 'running');
+    this.health?.update(c);
     await this.store.save(c);
     this.event(c, 'unpause');
   }
@@ -468,6 +493,7 @@ export class ContainerService {
     }
     this.cancelRestart(c);
     await this.exclusive(c.Id, async () => {
+      this.health?.stopped(c);
       if (c.State.Status !== 'removing') transition(c, 'removing');
       await this.store.save(c);
       await this.runtimeFor(c).delete(c.Id, true).catch(() => undefined);

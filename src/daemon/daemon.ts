@@ -13,8 +13,10 @@ import { systemRoutes } from '../api/routes/system.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { berthRoutes } from '../api/routes/berth.js';
+import { imageArchiveRoutes } from '../api/routes/image-archive.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { ExecService } from '../containers/exec.js';
+import { HealthMonitors } from '../containers/health.js';
 import { ContainerFilesystem } from '../containers/filesystem.js';
 import { containerFsRoutes } from '../api/routes/container-fs.js';
 import { LayerStore } from '../layers/store.js';
@@ -60,6 +62,8 @@ export class Daemon {
       layers,
     });
     await this.containers.init();
+    const execs = new ExecService(this.containers);
+    this.containers.health = new HealthMonitors(this.containers, execs, this.log);
     await this.containers.restore();
 
     const users: ImageUsers = {
@@ -81,7 +85,8 @@ export class Daemon {
     systemRoutes(this.api.router, facts, this.events);
     containerRoutes(this.api.router, { containers: this.containers, images: imageStore, layers });
     imageRoutes(this.api.router, images, layers, users);
-    execRoutes(this.api.router, new ExecService(this.containers));
+    imageArchiveRoutes(this.api.router, { images: imageStore, layers, dataRoot: c.dataRoot, events: this.events });
+    execRoutes(this.api.router, execs);
     containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
     berthRoutes(this.api.router, { dataRoot: c.dataRoot, layers, images });
 

@@ -4,10 +4,13 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { mount, umount2, MNT_DETACH } from '../lib/libc.js';
 import { SystemError } from '../lib/errors.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const MS_BIND = 4096;
+/** mount(2) takes at most one page of options. */
+const MAX_MOUNT_DATA = 4000;
 
 function shortLinkName(): string {
   const bytes = randomBytes(26);
@@ -70,19 +73,40 @@ export class Overlay2Driver {
     const lower = (await fs.readFile(join(d, 'lower'), 'utf8').catch(() => '')).trim();
     if (!lower) {
       // A base layer alone: bind it so callers always get a mountpoint they can unmount.
-      await run('mount', ['--bind', join(d, 'diff'), merged], this.home);
+      mountOrThrow(join(d, 'diff'), merged, null, MS_BIND, null);
       return merged;
     }
     await fs.mkdir(join(d, 'work'), { recursive: true, mode: 0o700 });
-    const opts = `lowerdir=${lower},upperdir=${id}/diff,workdir=${id}/work,index=off`;
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, `${id}/merged`], this.home);
+    const absolute = `lowerdir=${lower
+      .split(':')
+      .map((l) => join(this.home, l))
+      .join(':')},upperdir=${join(d, 'diff')},workdir=${join(d, 'work')},index=off`;
+    if (absolute.length < MAX_MOUNT_DATA) {
+      mountOrThrow('overlay', merged, 'overlay', 0, absolute);
+      return merged;
+    }
+    // Deep images: relative l/ links keep the options under one page, resolved from the driver's
+    // home. chdir, mount and chdir back happen in one synchronous turn, so no other code sees it.
+    const cwd = process.cwd();
+    process.chdir(this.home);
+    try {
+      mountOrThrow('overlay', merged, 'overlay', 0, `lowerdir=${lower},upperdir=${id}/diff,workdir=${id}/work,index=off`);
+    } finally {
+      process.chdir(cwd);
+    }
     return merged;
   }
 
   async unmount(id: string): Promise<void> {
     const merged = this.mergedDir(id);
-    if (!(await isMountpoint(merged))) return;
-    await run('umount', [merged], this.home).catch(() => run('umount', ['-l', merged], this.home));
+    try {
+      umount2(merged);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOENT') return; // not mounted
+      if (code === 'EBUSY') umount2(merged, MNT_DETACH);
+      else throw new SystemError(`unmount ${merged}: ${(err as Error).message}`);
+    }
   }
 
   async remove(id: string): Promise<void> {
@@ -128,11 +152,10 @@ export async function isMountpoint(path: string): Promise<boolean> {
   return mi.split('\n').some((line) => line.split(' ')[4] === escaped);
 }
 
-function run(cmd: string, args: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd }, (err, _out, stderr) => {
-      if (err) reject(new SystemError(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`));
-      else resolve();
-    });
-  });
+function mountOrThrow(source: string, target: string, fstype: string | null, flags: number, data: string | null): void {
+  try {
+    mount(source, target, fstype, flags, data);
+  } catch (err) {
+    throw new SystemError(`mount ${fstype ?? 'bind'} at ${target}: ${(err as Error).message}`);
+  }
 }
