@@ -2,7 +2,7 @@
 // its stdio joined to the client's hijacked connection and its exit code kept for inspect.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { Conflict, NotFound, InvalidParameter, errorMessage } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
@@ -61,7 +61,7 @@ export class ExecService {
   }
 
   /** Starts the process; with a client, joins its stdio and resolves when it exits. */
-  async start(id: string, client: Duplex | undefined, opts: { tty?: boolean; detachKeys?: string }): Promise<void> {
+  async start(id: string, client: Duplex | undefined, opts: { tty?: boolean; detachKeys?: string; onStarted?: (pid: number) => void }): Promise<void> {
     const s = this.get(id);
     if (s.started) throw new Conflict(`Error: Exec command ${id} has already run`);
     const c = this.containers.get(s.containerId);
@@ -114,6 +114,7 @@ export class ExecService {
       }
       launch.go();
       s.pid = await launch.pid;
+      opts.onStarted?.(s.pid);
       this.containers.event(c, `exec_start: ${s.config.Cmd!.join(' ')}`, { execID: id });
     } catch (err) {
       s.running = false;
@@ -166,6 +167,67 @@ export class ExecService {
       DetachKeys: s.config.DetachKeys ?? '',
       Pid: s.pid,
     };
+  }
+
+  /**
+   * Runs a command in the container with no client attached (health probes): output goes to
+   * `onOutput`; past `timeoutMs` after the process started, or on `signal`, it is killed. The
+   * session is forgotten once it ends, so probes do not pile up in ExecIDs.
+   */
+  async runInternal(
+    containerRef: string,
+    cmd: string[],
+    o: { timeoutMs: number; onOutput: (data: Buffer) => void; signal?: AbortSignal },
+  ): Promise<{ exitCode: number; timedOut: boolean }> {
+    const id = this.create(containerRef, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const s = this.get(id);
+    let pending: Buffer = Buffer.alloc(0);
+    // Without a TTY the attach stream carries Docker's 8-byte frame header before each chunk.
+    const sink = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        while (pending.length >= 8) {
+          const len = pending.readUInt32BE(4);
+          if (pending.length < 8 + len) break;
+          o.onOutput(pending.subarray(8, 8 + len));
+          pending = pending.subarray(8 + len);
+        }
+        cb();
+      },
+    });
+    sink.push(null);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const kill = () => {
+      if (s.pid && s.running) {
+        try {
+          process.kill(s.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    const onAbort = () => kill();
+    o.signal?.addEventListener('abort', onAbort);
+    try {
+      await this.start(id, sink, {
+        onStarted: () => {
+          if (o.signal?.aborted) return kill();
+          timer = setTimeout(() => {
+            timedOut = true;
+            kill();
+          }, o.timeoutMs);
+        },
+      });
+      return { exitCode: s.exitCode ?? -1, timedOut };
+    } finally {
+      if (timer) clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      this.sessions.delete(id);
+      const c = this.containers.store.find(s.containerId);
+      if (c) c.ExecIDs = c.ExecIDs.filter((x) => x !== id);
+    }
   }
 
   /** Forgets the sessions of a removed container. */

@@ -2,6 +2,7 @@
 // unset ones come from the image (daemon/create's merge rules).
 import type { ContainerImageConfig } from '../images/store.js';
 import type { ApiConfig } from './model.js';
+import { mergeHealthcheck, type ApiHealthcheck } from './health-state.js';
 
 export function mergeImageConfig(user: ApiConfig, image: ContainerImageConfig): ApiConfig {
   const c: ApiConfig = { ...user };
@@ -26,7 +27,7 @@ export function mergeImageConfig(user: ApiConfig, image: ContainerImageConfig): 
   if (!c.WorkingDir && image.WorkingDir) c.WorkingDir = image.WorkingDir;
   if (image.Volumes) c.Volumes = { ...image.Volumes, ...(c.Volumes ?? {}) };
   if (!c.StopSignal && image.StopSignal) c.StopSignal = image.StopSignal;
-  if (!c.Healthcheck && image.Healthcheck) c.Healthcheck = image.Healthcheck as Record<string, unknown>;
+  c.Healthcheck = mergeHealthcheck(c.Healthcheck as ApiHealthcheck | null | undefined, image.Healthcheck as ApiHealthcheck | null | undefined) as ApiConfig['Healthcheck'];
   if (image.OnBuild && !c.OnBuild) c.OnBuild = image.OnBuild;
   if (image.Shell && !c.Shell) c.Shell = image.Shell;
   return c;

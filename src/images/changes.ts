@@ -1,7 +1,9 @@
 // `docker import --change` and `docker commit --change`: the Dockerfile instructions that only
 // touch an image's config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR,
-// STOPSIGNAL), applied to a config.
+// STOPSIGNAL, HEALTHCHECK), applied to a config.
 import { InvalidParameter } from '../lib/errors.js';
+import { parseDockerfileAst } from '../build/parser/parser.js';
+import { parseInstruction } from '../build/parser/instructions.js';
 import type { ContainerImageConfig } from './store.js';
 
 const ALLOWED = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL', 'HEALTHCHECK']);
@@ -50,11 +52,31 @@ export function applyChanges(base: ContainerImageConfig, changes: string[]): Con
       case 'ONBUILD':
         c.OnBuild = [...(c.OnBuild ?? []), rest];
         break;
+      case 'HEALTHCHECK':
+        c.Healthcheck = healthcheck(line);
+        break;
       default:
         break;
     }
   }
   return c;
+}
+
+// The Dockerfile parser owns HEALTHCHECK's flags, forms and messages; only the API shape is made
+// here (zero fields omitted, as Docker's JSON does).
+function healthcheck(line: string): Record<string, unknown> {
+  const node = parseDockerfileAst(line).nodes[0];
+  if (!node) throw new InvalidParameter('HEALTHCHECK requires at least one argument');
+  const instr = parseInstruction(node);
+  if (instr.kind !== 'HEALTHCHECK') throw new InvalidParameter(`${instr.kind} is not a valid change command`);
+  const h = instr.health;
+  const out: Record<string, unknown> = { Test: h.test };
+  if (h.interval) out.Interval = h.interval;
+  if (h.timeout) out.Timeout = h.timeout;
+  if (h.startPeriod) out.StartPeriod = h.startPeriod;
+  if (h.startInterval) out.StartInterval = h.startInterval;
+  if (h.retries) out.Retries = h.retries;
+  return out;
 }
 
 function commandForm(rest: string): string[] {
