@@ -41,7 +41,10 @@ export async function chooseRuntimes(c: DaemonConfig, log: Logger): Promise<Runt
   if (defaultRuntime === 'crun' && runtimes.has('crun')) {
     try {
       const r = await ensureCrunCompatible();
-      if (r.changed) log.info(r.note);
+      if (r.changed) {
+        log.info(r.note);
+        notes.push(r.note);
+      }
     } catch (err) {
       const why = `crun cannot run on this cgroup layout (${errorMessage(err)}): using runc as the default runtime`;
       log.warn(why);
