@@ -23,11 +23,14 @@ import { newState, transition, isRunning, type ContainerRecord, type ApiConfig, 
 import { mergeImageConfig } from './image-config.js';
 import { validateRestartPolicy, shouldRestart, restartOnDaemonStart, backoffMs } from './restart-policy.js';
 import { joinAttach, type AttachOptions } from './attach.js';
-import { readLogs, type LogQuery, type LogEntry } from './logs.js';
+import { type LogQuery, type LogEntry } from './logs.js';
+import { ContainerLogs, DEFAULT_LOG_CONFIG } from './logging/container-logs.js';
+import type { LogConfig } from './logging/options.js';
 import { makeBundle } from './bundle.js';
 import { buildResources } from './oci-spec/resources.js';
 import { detectHostFacts, type HostConfig as ResourceHostConfig } from './oci-spec/index.js';
 import { signalNumber } from './signals.js';
+import { planUpdate, writePidsMax, type UpdateConfig } from './resource-update.js';
 import type { HealthHooks } from './health.js';
 import { validateHealthcheck, type ApiHealthcheck } from './health-state.js';
 
@@ -41,6 +44,8 @@ export interface ContainerServiceOptions {
   events: EventBus;
   images: ImageStore;
   layers: LayerStore;
+  /** daemon.json `log-driver`/`log-opts` (read at each create, so a reload applies). */
+  logDefaults?: () => LogConfig;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -69,10 +74,13 @@ export class ContainerService {
   readonly exitDir: string;
   readonly socketDir: string;
 
+  readonly logFiles: ContainerLogs;
+
   constructor(private readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.dataRoot);
     this.exitDir = join(o.execRoot, 'exits');
     this.socketDir = join(o.execRoot, 's');
+    this.logFiles = new ContainerLogs({ defaults: () => o.logDefaults?.() ?? DEFAULT_LOG_CONFIG, warn: (m) => o.log.warn(m) });
   }
 
   // ---------------------------------------------------------------- startup and restore
@@ -104,6 +112,7 @@ export class ContainerService {
         } else if (c.State.Status === 'running') {
           this.health?.started(c);
         }
+        if (isRunning(c)) this.logFiles.running(c, join(this.bundleDir(c.Id), 'ctl'));
         continue;
       }
       if (c.HasBeenStartedBefore && restartOnDaemonStart(c.HostConfig.RestartPolicy, c.HasBeenManuallyStopped)) {
@@ -114,6 +123,7 @@ export class ContainerService {
 
   async shutdown(stopContainers: boolean): Promise<void> {
     this.exitWatcher?.close();
+    this.logFiles.close();
     this.health?.close();
     for (const t of this.restartTimers.values()) clearTimeout(t);
     if (stopContainers) {
@@ -151,7 +161,7 @@ export class ContainerService {
     const runtime = hostConfig.Runtime || this.o.defaultRuntime;
     if (!this.o.runtimes.has(runtime)) throw new InvalidParameter(`unknown or invalid runtime name: ${runtime}`);
     hostConfig.Runtime = runtime;
-    hostConfig.LogConfig = { Type: hostConfig.LogConfig?.Type || 'json-file', Config: hostConfig.LogConfig?.Config ?? {} };
+    hostConfig.LogConfig = this.logFiles.configFor(hostConfig.LogConfig);
 
     const config = mergeImageConfig(configIn, image.config.config ?? {});
     const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
@@ -161,6 +171,10 @@ export class ContainerService {
     // Docker checks limits at create and warns about (and drops) what the kernel cannot enforce.
     const warnings: string[] = [];
     buildResources(hostConfig as ResourceHostConfig, detectHostFacts(), warnings);
+    // dockerd stores the default swap (twice the memory) so inspect and `docker update` see it.
+    if ((hostConfig.Memory as number) > 0 && !hostConfig.MemorySwap && !warnings.some((w) => w.includes('swap limit'))) {
+      hostConfig.MemorySwap = (hostConfig.Memory as number) * 2;
+    }
     if (warnings.some((w) => w.includes('Block I/O weight'))) hostConfig.BlkioWeight = 0;
     let fullName: string;
     if (name) {
@@ -267,10 +281,12 @@ export class ContainerService {
         socketDir: this.socketDir,
         exitDir: this.exitDir,
         logPath: c.LogPath,
+        logDriver: this.logFiles.conmonDriver(c),
         terminal: !!c.Config.Tty,
         stdin: !!c.Config.OpenStdin,
         leaveStdinOpen: !!c.Config.OpenStdin && !c.Config.StdinOnce,
       }));
+      this.logFiles.running(c, join(bundle, 'ctl'));
     } catch (err) {
       await runtime.delete(c.Id, true).catch(() => undefined);
       removeCgroupDirs(this.cgroupsPath(c));
@@ -327,6 +343,7 @@ export class ContainerService {
         this.o.layers.unmountRW(c.Id).catch(() => undefined),
       ]);
       removeCgroupDirs(this.cgroupsPath(c));
+      this.logFiles.exited(c);
       transition(c, 'exited');
       c.State.Pid = 0;
       c.State.ExitCode = code;
@@ -557,10 +574,7 @@ export class ContainerService {
 
   logs(ref: string, q: LogQuery): AsyncGenerator<LogEntry> {
     const c = this.store.get(ref);
-    if (c.HostConfig.LogConfig?.Type === 'none') {
-      throw new InvalidParameter(`configured logging driver does not support reading`);
-    }
-    return readLogs(c.LogPath, q, () => !isRunning(c));
+    return this.logFiles.read(c, q, () => !isRunning(c));
   }
 
   // ---------------------------------------------------------------- resize, top, prune
@@ -637,21 +651,31 @@ export class ContainerService {
     return { ContainersDeleted: deleted, SpaceReclaimed: space };
   }
 
-  /** docker update: new limits applied to the running container and kept for later starts. */
-  async update(ref: string, body: Record<string, unknown>, toResources: (hc: ApiHostConfig) => unknown): Promise<string[]> {
+  /**
+   * docker update: new limits (and restart policy) checked as dockerd checks them, applied to a
+   * running container through its runtime, and kept in HostConfig for inspect and later starts.
+   */
+  async update(ref: string, body: UpdateConfig): Promise<{ Warnings: string[] }> {
     const c = this.store.get(ref);
-    const { RestartPolicy, ...resources } = body as { RestartPolicy?: ApiHostConfig['RestartPolicy'] } & Record<string, unknown>;
-    if (RestartPolicy) {
-      validateRestartPolicy(RestartPolicy, c.HostConfig.AutoRemove ?? false);
-      c.HostConfig.RestartPolicy = RestartPolicy;
+    if (c.State.Status === 'removing' || c.State.Status === 'dead') {
+      throw new Conflict(`Cannot update container ${c.Id}: container is marked for removal and cannot be "update"`);
     }
-    const next: ApiHostConfig = { ...c.HostConfig };
-    for (const [k, v] of Object.entries(resources)) if (v !== undefined && v !== null && v !== 0 && v !== '') next[k] = v;
-    if (isRunning(c)) await this.runtimeFor(c).update(c.Id, toResources(next));
-    c.HostConfig = next;
-    await this.store.save(c);
+    const plan = planUpdate(c.Id, c.HostConfig, body, detectHostFacts());
+    await this.exclusive(c.Id, async () => {
+      if (isRunning(c) && c.State.Status !== 'restarting') {
+        try {
+          await this.runtimeFor(c).update(c.Id, plan.resources);
+          // crun 1.8 writes a pids limit verbatim and has no spelling for "unlimited" but "max".
+          if (plan.pidsUnlimited) await writePidsMax(this.cgroupsPath(c), 'max');
+        } catch (err) {
+          throw new SystemError(`Cannot update container ${c.Id}: ${errorMessage(err)}`, { cause: err });
+        }
+      }
+      c.HostConfig = plan.next;
+      await this.store.save(c);
+    });
     this.event(c, 'update');
-    return [];
+    return { Warnings: plan.warnings };
   }
 
   // ---------------------------------------------------------------- queries

@@ -11,6 +11,8 @@ import type { SystemFacts } from './system-info.js';
 import { ApiServer } from '../api/server.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { containerRoutes } from '../api/routes/containers.js';
+import { statsRoutes } from '../api/routes/stats.js';
+import { StatsService } from '../containers/stats/stats-service.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { berthRoutes } from '../api/routes/berth.js';
 import { imageArchiveRoutes } from '../api/routes/image-archive.js';
@@ -84,6 +86,7 @@ export class Daemon {
     this.api = new ApiServer(this.log);
     systemRoutes(this.api.router, facts, this.events);
     containerRoutes(this.api.router, { containers: this.containers, images: imageStore, layers });
+    statsRoutes(this.api.router, new StatsService(this.containers));
     imageRoutes(this.api.router, images, layers, users);
     imageArchiveRoutes(this.api.router, { images: imageStore, layers, dataRoot: c.dataRoot, events: this.events });
     execRoutes(this.api.router, execs);

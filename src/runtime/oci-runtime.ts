@@ -1,6 +1,9 @@
 // Wrapper around an OCI runtime binary (crun or runc): the one place that knows their command
 // lines. Each daemon passes its own --root so runtimes' state never mixes between daemons.
 import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SystemError, NotFound } from '../lib/errors.js';
 
 export interface RuntimeSpec {
@@ -63,9 +66,20 @@ export class OciRuntime {
     await this.run(['resume', id]);
   }
 
-  /** Applies new cgroup limits to a running container (`docker update`). */
-  update(id: string, resources: unknown): Promise<string> {
-    return this.run(['update', '--resources', '-', id], JSON.stringify(resources));
+  /**
+   * Applies new cgroup limits (OCI LinuxResources) to a running container (`docker update`).
+   * The JSON goes through a file: crun reads `--resources -` by opening /dev/stdin, which fails
+   * (ENXIO) on the socket pair Node gives a child as stdin.
+   */
+  async update(id: string, resources: unknown): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-update-'));
+    try {
+      const file = join(dir, 'resources.json');
+      await writeFile(file, JSON.stringify(resources), { mode: 0o600 });
+      return await this.run(['update', '--resources', file, id]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   version(): Promise<string> {

@@ -10,6 +10,7 @@ import { toInspect, toSummary, type ContainerExtras } from '../types/container.j
 import type { ImageStore } from '../../images/store.js';
 import type { LayerStore } from '../../layers/store.js';
 import type { ApiConfig, ApiHostConfig } from '../../containers/model.js';
+import type { UpdateConfig } from '../../containers/resource-update.js';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
@@ -154,6 +155,10 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
   r.get('/containers/:id/top', async (ctx) => sendJson(ctx, 200, await containers.top(ctx.params.id!, ctx.query.get('ps_args') ?? '')));
 
   r.post('/containers/prune', async (ctx) => sendJson(ctx, 200, await containers.prune(qFilters(ctx.query))));
+
+  r.post('/containers/:id/update', async (ctx) => {
+    sendJson(ctx, 200, await containers.update(ctx.params.id!, await readJson<UpdateConfig>(ctx)));
+  });
 
   r.get('/containers/:id/logs', async (ctx) => {
     const c = containers.get(ctx.params.id!);
