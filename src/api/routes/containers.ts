@@ -21,10 +21,16 @@ export interface ContainerRouteDeps {
 export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
   const { containers } = d;
 
+  const sizes = async (c: ContainerRecord): Promise<{ sizeRw: number; sizeRootFs: number }> => {
+    const sizeRw = await d.layers.sizeRW(c.Id);
+    return { sizeRw, sizeRootFs: sizeRw + d.layers.parentChainOf(c.Id).reduce((n, l) => n + l.size, 0) };
+  };
+
+  /** Inspect's extras; `docker ps` needs none of this unless sizes are asked for. */
   const extras = async (c: ContainerRecord, size: boolean): Promise<ContainerExtras> => {
     const rw = d.layers.getRW(c.Id);
     const lowers = await d.layers.driver.lowerDirs(rw.mountId);
-    const x: ContainerExtras = {
+    return {
       imageName: c.Config.Image ?? '',
       graphDriver: {
         Name: d.layers.driver.name,
@@ -35,13 +41,8 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
           WorkDir: `${d.layers.driver.dir(rw.mountId)}/work`,
         },
       },
+      ...(size ? await sizes(c) : {}),
     };
-    if (size) {
-      x.sizeRw = await d.layers.sizeRW(c.Id);
-      const chain = rw.parent ? d.layers.chain(rw.parent) : [];
-      x.sizeRootFs = x.sizeRw + chain.reduce((n, l) => n + l.size, 0);
-    }
-    return x;
   };
 
   r.post('/containers/create', async (ctx) => {
@@ -62,7 +63,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
         return !!img && img.id === c.Image;
       },
     });
-    sendJson(ctx, 200, await Promise.all(list.map(async (c) => toSummary(c, await extras(c, size)))));
+    sendJson(ctx, 200, await Promise.all(list.map(async (c) => toSummary(c, size ? await sizes(c) : {}))));
   });
 
   r.get('/containers/:id/json', async (ctx) => {

@@ -10,11 +10,11 @@ export interface ContainerExtras {
   sizeRootFs?: number;
 }
 
-export function toSummary(c: ContainerRecord, x: ContainerExtras): Record<string, unknown> {
+export function toSummary(c: ContainerRecord, x: { sizeRw?: number; sizeRootFs?: number }): Record<string, unknown> {
   const out: Record<string, unknown> = {
     Id: c.Id,
     Names: [c.Name],
-    Image: c.Config.Image ?? x.imageName,
+    Image: c.Config.Image ?? '',
     ImageID: c.Image,
     Command: [c.Path, ...c.Args].join(' '),
     Created: Math.floor(Date.parse(c.Created) / 1000),
