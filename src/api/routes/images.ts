@@ -6,8 +6,11 @@ import type { ImageService, ImageUsers } from '../../images/service.js';
 import type { Image } from '../../images/store.js';
 import { filterImages, referenceMatches } from '../../images/filters.js';
 import { chainIdOf, type LayerStore } from '../../layers/store.js';
+import type { DistributionService } from '../../distribution/client/service.js';
+import { pullRoute } from './distribution.js';
 
-export function imageRoutes(r: Router, images: ImageService, layers: LayerStore, users: ImageUsers): void {
+export function imageRoutes(r: Router, images: ImageService, layers: LayerStore, users: ImageUsers, distribution?: DistributionService): void {
+  const pull = distribution ? pullRoute(distribution) : undefined;
   const summary = (img: Image) => ({
     Containers: -1,
     Created: Math.floor((Date.parse(img.config.created ?? '') || 0) / 1000),
@@ -56,8 +59,8 @@ export function imageRoutes(r: Router, images: ImageService, layers: LayerStore,
     const q = ctx.query;
     const fromSrc = q.get('fromSrc');
     if (fromSrc === null) {
-      const name = q.get('fromImage') ?? '';
-      throw new Unavailable(`cannot pull ${name}: pulling from registries is not available in this Berth build yet; use 'berth bootstrap', 'docker import' or 'docker load'`);
+      if (pull) return pull(ctx);
+      throw new Unavailable(`cannot pull ${q.get('fromImage') ?? ''}: this daemon was built without a registry client`);
     }
     if (fromSrc !== '-') throw new InvalidParameter('importing from a URL is not supported; send the tar as the request body (fromSrc=-)');
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
