@@ -96,6 +96,10 @@ export class ExecService {
       terminal: tty,
       stdin: !!s.config.AttachStdin && !!client,
     });
+    // When the launch fails early (the container exited meanwhile), the later promises reject
+    // too; they are awaited only on success, so mark them handled or the daemon would crash.
+    launch.pid.catch(() => undefined);
+    launch.exitCode.catch(() => undefined);
     s.running = true;
     let attached: Promise<unknown> = Promise.resolve();
     try {

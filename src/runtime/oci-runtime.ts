@@ -106,6 +106,9 @@ export class OciRuntime {
           reject(new SystemError(`${this.spec.name} ${args[0]} failed: ${msg}`));
         }
       });
+      // A runtime that exits without reading stdin (fork failed, container gone) must not take
+      // the daemon down with an unhandled EPIPE; its exit status reports the failure.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(stdin ?? '');
     });
   }

@@ -160,3 +160,26 @@ test('create rejects a healthcheck interval under 1ms', () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Interval in Healthcheck cannot be less than 1ms/);
 });
+
+test('a compound probe over its timeout ends in time too', async () => {
+  const run = d.docker(['run', '-d', '--name', 'hc-sh', '--health-cmd', 'sleep 10; true', '--health-timeout', '300ms', '--health-interval', '200ms', '--health-retries', '1', 'busybox', 'sleep', '60']);
+  assert.equal(run.code, 0, run.stderr);
+  const t0 = Date.now();
+  await waitHealth('hc-sh', 'unhealthy', 5000);
+  assert.ok(Date.now() - t0 < 4000);
+  assert.equal(inspectHealth('hc-sh').Log[0]!.ExitCode, -1);
+  d.docker(['rm', '-f', 'hc-sh']);
+});
+
+test('after the daemon is killed, a live-restored container is probed again from starting', async () => {
+  const run = d.docker(['run', '-d', '--name', 'hc-restore', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sleep', '60']);
+  assert.equal(run.code, 0, run.stderr);
+  await waitHealth('hc-restore', 'healthy');
+  await d.kill9();
+  await d.start();
+  const h = inspectHealth('hc-restore');
+  assert.equal(h.Status, 'starting');
+  assert.ok(h.Log.length >= 1, 'the log was persisted');
+  await waitHealth('hc-restore', 'healthy');
+  d.docker(['rm', '-f', 'hc-restore']);
+});
