@@ -189,6 +189,9 @@ export function launchConmonExec(o: {
   child.unref();
   const sync = child.stdio[3] as Readable;
   const start = child.stdio[4] as import('node:stream').Writable;
+  // conmon may be gone before the start byte is written (the container exited): its sync pipe
+  // reports that; an EPIPE here must not crash the daemon.
+  start.on('error', () => undefined);
   const attach = (child.stdio as unknown as Readable[])[5]!;
   // conmon blocks on a first read of the start pipe before it forks.
   start.write('0');
