@@ -15,6 +15,7 @@ import { statsRoutes } from '../api/routes/stats.js';
 import { StatsService } from '../containers/stats/stats-service.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { berthRoutes } from '../api/routes/berth.js';
+import { registerBuild } from '../api/routes/build.js';
 import { imageArchiveRoutes } from '../api/routes/image-archive.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { ExecService } from '../containers/exec.js';
@@ -92,6 +93,7 @@ export class Daemon {
     execRoutes(this.api.router, execs);
     containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
     berthRoutes(this.api.router, { dataRoot: c.dataRoot, layers, images });
+    await registerBuild(this.api.router, { dataRoot: c.dataRoot, containers: this.containers, layers, images });
 
     const gid = await groupId(c.group);
     for (const host of c.hosts) {
