@@ -1,0 +1,34 @@
+// Scenario ps-many: N running containers per engine (started through the API in parallel
+// batches), then `ps` through the engine's CLI timed over repeated runs.
+import type { BenchContext } from '../context.js';
+import { timed } from '../proc.js';
+import { summarize, table, ms, ratio } from '../stats.js';
+
+export async function psMany(ctx: BenchContext): Promise<void> {
+  const n = ctx.opts.containers;
+  for (const e of ctx.engines) {
+    process.stderr.write(`ps-many: starting ${n} containers on ${e.name}\n`);
+    const t0 = Date.now();
+    await e.startSleepers(n, ctx.opts.concurrency);
+    process.stderr.write(`ps-many: ${n} started on ${e.name} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const samples: number[] = [];
+    for (let i = 0; i < 2 + ctx.opts.psIterations; i++) {
+      const r = await timed(e.cli(['ps']));
+      if (r.code !== 0) throw new Error(`${e.name} ps: ${r.stderr.trim()}`);
+      const lines = r.stdout.trim().split('\n').length - 1;
+      if (lines !== n) throw new Error(`${e.name} ps listed ${lines} containers, expected ${n}`);
+      if (i >= 2) samples.push(r.ms);
+    }
+    ctx.results.psMany.set(e.name, { containers: n, summary: summarize(samples) });
+    process.stderr.write(`ps-many: removing ${n} containers from ${e.name}\n`);
+    await e.removeAllContainers(ctx.opts.concurrency);
+  }
+  const base = ctx.results.psMany.get('berthd')?.summary.p50 ?? NaN;
+  console.log(`\n## ps-many: \`ps\` with ${n} running containers\n`);
+  console.log(
+    table(
+      ['engine', 'p50', 'p90', 'min', 'n', 'ratio vs berthd'],
+      [...ctx.results.psMany].map(([name, { summary: s }]) => [name, ms(s.p50), ms(s.p90), ms(s.min), String(s.n), ratio(s.p50, base)]),
+    ),
+  );
+}
