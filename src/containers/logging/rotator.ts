@@ -8,11 +8,12 @@
 // look at the directory again (`withLock`), so readers never see a half-done rotation.
 // Triggers: an inotify watch on the container directory (reacts within milliseconds of a write),
 // a slow timer as a backstop, and every read. While berthd is down nothing rotates and the live
-// file grows; the first check after restore rotates it. A rotated file exceeds max-size by what
-// the container wrote during berthd's reaction time. conmon's own `--log-size-max` is not used:
+// file grows; the first check after restore rotates it. A rotated file may exceed max-size by
+// what the container wrote during berthd's reaction time, by at most a quarter: a file larger
+// than that is cut into max-size pieces and only max-file of them are kept. conmon's own `--log-size-max` is not used:
 // its byte counter survives a ctl reopen, so it would later empty a live file Berth just started.
 // With compression (the local driver's default), `.2` and older are gzipped; `.1` stays plain so
-// a follower still reading it can find it again by inode.
+// a follower still reading it can find it again by inode. Oversized files are cut (see rotate).
 import { promises as fs, watch, createReadStream, createWriteStream, constants as fsConstants, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -123,28 +124,72 @@ export class LogRotator {
 }
 
 /**
- * One rotation (caller holds the lock): shift the rotated files, rename the live file to `.1`,
- * ask conmon to reopen and wait for its new live file. Exported for tests that play conmon.
+ * One rotation (caller holds the lock): rename the live file aside, ask conmon to reopen and wait
+ * for its new live file, then file the old one as `.1` (shifting older files, dropping those
+ * beyond max-file). A file that outgrew max-size by more than a quarter (a burst faster than
+ * berthd reacts, or growth while berthd was down) is cut at line boundaries into max-size pieces,
+ * of which only as many as max-file allows are kept. Exported for tests that play conmon.
  */
 export async function rotate(t: TrackedLog, reopenTimeoutMs = 2000): Promise<void> {
   const { live, policy } = t;
-  const rotated = await listRotated(live);
-  for (const f of [...rotated].reverse()) {
-    if (f.index + 1 >= policy.maxFile) {
-      await fs.rm(f.path, { force: true });
-      continue;
+  const pending = `${live}.rotating`;
+  await fs.rename(live, pending);
+  if (await requestReopen(t.ctl)) await waitForFile(live, reopenTimeoutMs);
+  const keep = policy.maxFile - 1;
+  let pieces: string[] = [];
+  if (keep <= 0) {
+    await fs.rm(pending, { force: true });
+  } else if ((await fs.stat(pending)).size <= policy.maxSize * 1.25) {
+    pieces = [pending];
+  } else {
+    pieces = await splitFile(pending, policy.maxSize, keep);
+  }
+  const shift = pieces.length;
+  for (const f of (await listRotated(live)).reverse()) {
+    if (f.index + shift > keep) await fs.rm(f.path, { force: true });
+    else if (shift > 0) await fs.rename(f.path, rotatedPath(live, f.index + shift, f.gzip));
+  }
+  for (let i = 0; i < shift; i++) await fs.rename(pieces[i]!, rotatedPath(live, shift - i, false));
+  if (policy.compress) {
+    for (const f of await listRotated(live)) if (f.index >= 2 && !f.gzip) await gzipFile(f.path, rotatedPath(live, f.index, true));
+  }
+}
+
+/**
+ * Cuts `path` into pieces of at most `size` bytes ending at newlines (a longer line is a piece of
+ * its own) and keeps the newest `keep` of them as new files, oldest first; `path` is removed.
+ */
+export async function splitFile(path: string, size: number, keep: number): Promise<string[]> {
+  const bounds: number[] = [0];
+  const fh = await fs.open(path, 'r');
+  let total = 0;
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    let lineEnd = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, total);
+      if (bytesRead === 0) break;
+      for (let nl = buf.indexOf(0x0a); nl >= 0 && nl < bytesRead; nl = buf.indexOf(0x0a, nl + 1)) {
+        const end = total + nl + 1;
+        const start = bounds[bounds.length - 1]!;
+        if (end - start > size && lineEnd > start) bounds.push(lineEnd);
+        lineEnd = end;
+      }
+      total += bytesRead;
     }
-    await fs.rename(f.path, rotatedPath(live, f.index + 1, f.gzip));
+  } finally {
+    await fh.close();
   }
-  const target = policy.maxFile > 1 ? rotatedPath(live, 1, false) : `${live}.dropped`;
-  await fs.rename(live, target);
-  const reopened = await requestReopen(t.ctl);
-  if (reopened) await waitForFile(live, reopenTimeoutMs);
-  if (policy.maxFile <= 1) await fs.rm(target, { force: true });
-  if (policy.compress && policy.maxFile > 2) {
-    const plain = rotatedPath(live, 2, false);
-    if (await fs.access(plain).then(() => true, () => false)) await gzipFile(plain, rotatedPath(live, 2, true));
+  if (total > bounds[bounds.length - 1]!) bounds.push(total);
+  const pieces: string[] = [];
+  const first = Math.max(0, bounds.length - 1 - keep);
+  for (let i = first; i < bounds.length - 1; i++) {
+    const out = `${path}.${i - first}`;
+    await pipeline(createReadStream(path, { start: bounds[i]!, end: bounds[i + 1]! - 1 }), createWriteStream(out, { mode: 0o600 }));
+    pieces.push(out);
   }
+  await fs.rm(path, { force: true });
+  return pieces;
 }
 
 /** Writes conmon's "reopen logs" control message; false when no conmon listens any more. */

@@ -100,7 +100,7 @@ test('a missing log reads as empty', () =>
 test('rotate shifts files, drops those beyond max-file and gzips from .2 on', () =>
   withDir(async (dir) => {
     const live = join(dir, 'c-json.log');
-    const policy = { driver: 'local' as const, readable: true, maxSize: 10, maxFile: 3, compress: true };
+    const policy = { driver: 'local' as const, readable: true, maxSize: 1000, maxFile: 3, compress: true };
     const conmon = new FakeConmon(live);
     await conmon.open();
     for (let i = 0; i < 4; i++) {
@@ -118,7 +118,7 @@ test('rotate shifts files, drops those beyond max-file and gzips from .2 on', ()
 test('what is written between the rename and the reopen stays in order', () =>
   withDir(async (dir) => {
     const live = join(dir, 'c-json.log');
-    const policy = { driver: 'json-file' as const, readable: true, maxSize: 10, maxFile: 2, compress: false };
+    const policy = { driver: 'json-file' as const, readable: true, maxSize: 1000, maxFile: 2, compress: false };
     const conmon = new FakeConmon(live);
     await conmon.open();
     await conmon.write(lines(0, 5));
@@ -133,7 +133,7 @@ test('what is written between the rename and the reopen stays in order', () =>
 test('follow continues into the new live file across rotations, without gaps or repeats', () =>
   withDir(async (dir) => {
     const live = join(dir, 'c-json.log');
-    const policy = { driver: 'json-file' as const, readable: true, maxSize: 200, maxFile: 4, compress: false };
+    const policy = { driver: 'json-file' as const, readable: true, maxSize: 10_000, maxFile: 4, compress: false };
     const rotator = new LogRotator();
     const conmon = new FakeConmon(live);
     await conmon.open();
@@ -162,7 +162,7 @@ test('follow continues into the new live file across rotations, without gaps or 
 test('the rotator rotates a tracked log when it reaches max-size', () =>
   withDir(async (dir) => {
     const live = join(dir, 'c-json.log');
-    const policy = { driver: 'json-file' as const, readable: true, maxSize: 500, maxFile: 3, compress: false };
+    const policy = { driver: 'json-file' as const, readable: true, maxSize: 900, maxFile: 3, compress: false };
     const rotator = new LogRotator({ reopenTimeoutMs: 0 });
     await fs.writeFile(live, lines(0, 20));
     rotator.track({ live, ctl: join(dir, 'no-ctl'), policy });
@@ -173,4 +173,25 @@ test('the rotator rotates a tracked log when it reaches max-size', () =>
     } finally {
       rotator.close();
     }
+  }));
+
+test('an oversized file is cut at line boundaries and only max-file pieces are kept', () =>
+  withDir(async (dir) => {
+    const live = join(dir, 'c-json.log');
+    const policy = { driver: 'json-file' as const, readable: true, maxSize: 1000, maxFile: 3, compress: false };
+    await fs.writeFile(`${live}.1`, lines(0, 10));
+    const conmon = new FakeConmon(live);
+    await conmon.open();
+    await conmon.write(lines(10, 200)); // a burst far beyond max-size before anyone rotated
+    await rotate({ live, ctl: join(dir, 'no-ctl'), policy }, 0);
+    await conmon.reopen();
+    await conmon.write(lines(200, 203));
+    await conmon.close();
+    const files = await listRotated(live);
+    assert.deepEqual(files.map((f) => f.index), [1, 2]);
+    for (const f of files) assert.ok((await fs.stat(f.path)).size <= 1000);
+    const got = await collect(readLogs(live, ALL, () => true));
+    const first = Number(got[0]!.split(' ')[1]);
+    assert.ok(first > 150, `kept from line ${first}`);
+    assert.deepEqual(got, range(first, 203));
   }));
