@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { InvalidParameter } from '../lib/errors.js';
 import { parseLevel, type Level } from '../lib/log.js';
+import { parseLogOpts, policyOf, validateLogConfig } from '../containers/logging/options.js';
 
 export interface RuntimeEntry {
   path: string;
@@ -24,6 +25,9 @@ export interface DaemonConfig {
   labels: string[];
   group?: string;
   debug: boolean;
+  /** Default log driver and options of new containers (`log-driver`, `log-opts`). */
+  logDriver: string;
+  logOpts: Record<string, string>;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -49,6 +53,8 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   labels: 'labels',
   group: 'group',
   debug: 'debug',
+  'log-driver': 'logDriver',
+  'log-opts': 'logOpts',
 };
 
 /** Keys that SIGHUP may change without a restart (as dockerd's reloadable subset). */
@@ -115,6 +121,12 @@ export function parseFlags(argv: string[]): ParsedFlags {
       case '-G':
       case '--group':
         values.group = value();
+        break;
+      case '--log-driver':
+        values.logDriver = value();
+        break;
+      case '--log-opt':
+        values.logOpts = { ...values.logOpts, ...parseLogOpts([value()]) };
         break;
       case '-D':
       case '--debug':
@@ -187,6 +199,15 @@ export function loadConfig(argv: string[]): { config: DaemonConfig; help: boolea
     labels: merged.labels ?? [],
     group: merged.group,
     debug: merged.debug ?? false,
+    logDriver: merged.logDriver || 'json-file',
+    logOpts: merged.logOpts ?? {},
   };
+  // dockerd refuses to start with a default log configuration it could not apply.
+  try {
+    validateLogConfig(config.logDriver, config.logOpts);
+    policyOf({ Type: config.logDriver, Config: config.logOpts });
+  } catch (err) {
+    throw new InvalidParameter(`failed to set log opts: ${(err as Error).message}`);
+  }
   return { config, help: flags.help, version: flags.version };
 }

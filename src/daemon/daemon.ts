@@ -63,6 +63,7 @@ export class Daemon {
       events: this.events,
       images: imageStore,
       layers,
+      logDefaults: () => ({ Type: this.config.logDriver, Config: this.config.logOpts }),
     });
     await this.containers.init();
     const execs = new ExecService(this.containers);

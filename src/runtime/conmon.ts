@@ -19,6 +19,8 @@ export interface ConmonOptions {
   socketDir: string;
   exitDir: string;
   logPath: string;
+  /** `none` keeps no log (docker's `--log-driver none`); the default is conmon's k8s-file. */
+  logDriver?: 'k8s-file' | 'none';
   terminal: boolean;
   stdin: boolean;
   /** Keep stdin open after an attached client hangs up (docker run -i without --attach stdin close). */
@@ -52,7 +54,7 @@ export async function launchConmon(o: ConmonOptions): Promise<ConmonResult> {
     '-b', o.bundle,
     '-p', o.exec ? `${o.persistDir}/exec.pid` : containerPidFile(o.persistDir),
     '-P', o.exec ? `${o.persistDir}/exec-conmon.pid` : conmonPidFile(o.persistDir),
-    '-l', `k8s-file:${o.logPath}`,
+    '-l', o.logDriver === 'none' ? 'none' : `k8s-file:${o.logPath}`,
     '--exit-dir', o.exec ? o.exec.exitDir : o.exitDir,
     '--socket-dir-path', o.socketDir,
     '--persist-dir', o.persistDir,
