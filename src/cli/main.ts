@@ -12,6 +12,7 @@ import { execCommand } from './commands/exec.js';
 import { imagesCommand, importCommand } from './commands/images.js';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect.js';
 import { bootstrapCommand, infoCommand, versionCommand } from './commands/system.js';
+import { statsCommand, updateCommand } from './commands/stats.js';
 
 const globalFlags: FlagSpec[] = [
   { name: 'config', kind: 'string', help: 'Location of client config files', default: `${process.env.HOME ?? '/root'}/.docker` },
@@ -43,6 +44,8 @@ const topLevel: Command[] = [
   startCommand,
   stopCommand,
   waitCommand,
+  statsCommand,
+  updateCommand,
   bootstrapCommand,
 ];
 
@@ -61,6 +64,8 @@ const containerGroup: CommandGroup = {
     startCommand,
     stopCommand,
     waitCommand,
+    statsCommand,
+    updateCommand,
   ],
 };
 

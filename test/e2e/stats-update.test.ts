@@ -159,3 +159,28 @@ test('a stream ends when the container stops', async () => {
   assert.ok(Date.now() - started < 15_000);
   assert.equal(d.docker(['rm', '-f', id]).code, 0);
 });
+
+test('berth stats --no-stream prints docker\'s columns; berth update changes the cgroup', () => {
+  const id = d.docker(['run', '-d', '--name', 'viaberth', '--memory', '32m', 'busybox', 'sleep', '60']).stdout.trim();
+  const r = d.berth(['stats', '--no-stream']);
+  assert.equal(r.code, 0, r.stderr);
+  const [head, ...rows] = r.stdout.trimEnd().split('\n');
+  assert.match(head!, /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/);
+  assert.ok(rows.some((l) => new RegExp(`^${id.slice(0, 12)}\\s+viaberth\\s+\\d+\\.\\d\\d%\\s+\\S+ / 32MiB\\s+\\d+\\.\\d\\d%\\s+0B / 0B\\s+\\S+ / \\S+\\s+1$`).test(l)), r.stdout);
+  // The same numbers as docker's rendering of the same template.
+  const tmpl = '{{.Name}} {{.MemUsage}} {{.PIDs}}';
+  const limitOf = (s: string) => s.trim().split(' / ')[1];
+  assert.equal(limitOf(d.berth(['stats', '--no-stream', '--format', tmpl, 'viaberth']).stdout), limitOf(d.docker(['stats', '--no-stream', '--format', tmpl, 'viaberth']).stdout));
+
+  const up = d.berth(['update', '--memory', '48m', '--memory-swap', '96m', 'viaberth']);
+  assert.equal(up.code, 0, up.stderr);
+  assert.equal(up.stdout.trim(), 'viaberth');
+  assert.equal(cg('memory', id, 'memory.limit_in_bytes'), String(48 * 1024 * 1024));
+  const none = d.berth(['update', 'viaberth']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /you must provide one or more flags when using this command/);
+  const missing = d.berth(['stats', '--no-stream', 'nosuchcontainer']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /No such container: nosuchcontainer/);
+  assert.equal(d.docker(['rm', '-f', id]).code, 0);
+});
