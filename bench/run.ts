@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
   // berthd first: on this hybrid-cgroup machine it mounts the hugetlb hierarchy raw crun needs
   for (const e of ctx.engines) {
-    process.stderr.write(`starting ${e.name}\n`);
+    process.stderr.write(`starting ${e.name} in ${e.root}\n`);
     await e.start(tar);
     await recordRssAfterStart(ctx, e);
   }

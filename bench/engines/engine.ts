@@ -5,6 +5,8 @@ import type { Command } from '../proc.js';
 export interface Engine {
   /** Row label: berthd, dockerd, podman. */
   readonly name: string;
+  /** Temp directory holding everything this instance makes (removed at clean-up). */
+  readonly root: string;
   /** Starts the daemon (if any) in temp dirs and imports the busybox image; registers clean-up. */
   start(busyboxTar: string): Promise<void>;
   /** The engine's own CLI with these arguments, aimed at this instance. */

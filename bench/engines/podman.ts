@@ -1,7 +1,7 @@
 // Podman (Debian's, daemonless), when installed: every command gets temp --root/--runroot/--tmpdir
 // and a containers.conf of ours (cgroupfs, file events, no journald), so nothing it does lands in
-// the machine's own podman storage. Containers inherit rlimits (--ulimit host: root here may not
-// raise nofile, which podman otherwise asks for).
+// the machine's own podman storage. Containers get rlimits root may set here (podman asks for
+// nofile 1048576 and nproc 32768 by default, which this machine refuses; see FIELD-NOTES).
 import { promises as fs, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ export class Podman implements Engine {
   }
 
   get runFlags(): string[] {
-    return ['--ulimit', 'host', '--cgroup-parent', this.cgroupParent];
+    return ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=20000:20000', '--cgroup-parent', this.cgroupParent];
   }
 
   async start(busyboxTar: string): Promise<void> {
@@ -43,7 +43,7 @@ export class Podman implements Engine {
     await must(this.cli(['import', busyboxTar, 'busybox:latest']));
   }
 
-  /** podman with our roots; `run` and `create` also get --ulimit host and our cgroup parent. */
+  /** podman with our roots; `run` and `create` also get settable rlimits and our cgroup parent. */
   cli(args: string[]): Command {
     const [sub, ...rest] = args;
     const extra = sub === 'run' || sub === 'create' ? this.runFlags : [];
