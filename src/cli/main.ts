@@ -10,6 +10,7 @@ import { createCommand, runCommand } from './commands/run.js';
 import { killCommand, logsCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './commands/containers.js';
 import { execCommand } from './commands/exec.js';
 import { imagesCommand, importCommand } from './commands/images.js';
+import { buildCommand } from './commands/build.js';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect.js';
 import { bootstrapCommand, infoCommand, versionCommand } from './commands/system.js';
 import { statsCommand, updateCommand } from './commands/stats.js';
@@ -37,6 +38,7 @@ const topLevel: Command[] = [
   infoCommand,
   createCommand,
   importCommand,
+  buildCommand,
   inspectCommand,
   killCommand,
   logsCommand,
@@ -72,7 +74,7 @@ const containerGroup: CommandGroup = {
 const imageGroup: CommandGroup = {
   name: 'image',
   short: 'Manage images',
-  commands: [importCommand, imageInspectCommand, { ...imagesCommand, name: 'ls', usage: '[OPTIONS] [REPOSITORY[:TAG]]' }],
+  commands: [buildCommand, importCommand, imageInspectCommand, { ...imagesCommand, name: 'ls', usage: '[OPTIONS] [REPOSITORY[:TAG]]' }],
 };
 
 const groups: CommandGroup[] = [containerGroup, imageGroup];
