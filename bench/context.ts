@@ -23,7 +23,7 @@ export interface Results {
   runRm: Map<string, Summary>;
   /** Daemon RSS in KiB by engine: right after start, and after the run-rm loop. */
   idleRss: Map<string, { afterStart: number; afterRuns?: number; runs?: number }>;
-  perContainer: Map<string, { k: number; monitors: number; pssKiB: number; rssKiB: number; daemonGrowthKiB: number }>;
+  perContainer: Map<string, { k: number; monitors: number; pssKiB: number; ussKiB: number; rssKiB: number; daemonGrowthKiB: number }>;
   psMany: Map<string, { containers: number; summary: Summary }>;
 }
 

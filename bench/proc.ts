@@ -55,6 +55,14 @@ export async function pssKiB(pid: number): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+/** Unique set size in KiB: pages only this process maps (what exiting it would free). */
+export async function ussKiB(pid: number): Promise<number> {
+  const s = await fs.readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  let sum = 0;
+  for (const m of s.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) sum += Number(m[1]);
+  return sum;
+}
+
 export interface ProcInfo {
   pid: number;
   ppid: number;

@@ -17,6 +17,7 @@ import { runRm } from './scenarios/run-rm.js';
 import { idleRss, recordRssAfterStart } from './scenarios/idle-rss.js';
 import { perContainer } from './scenarios/per-container.js';
 import { psMany } from './scenarios/ps-many.js';
+import { phases } from './scenarios/phases.js';
 import { printTargets } from './targets.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
@@ -24,12 +25,16 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'idle-rss': idleRss,
   'per-container': perContainer,
   'ps-many': psMany,
+  phases,
 };
+/** Diagnostics that run only when named. */
+const ON_REQUEST = new Set(['phases']);
 const ALL_ENGINES = ['berthd', 'crun', 'runc', 'dockerd', 'podman'];
 
 const USAGE = `Usage: node dist/bench/run.js [SCENARIO...] [OPTIONS]
 
-Scenarios (default: all, in this order): ${Object.keys(SCENARIOS).join(', ')}
+Scenarios (default: all but phases, in this order): ${Object.keys(SCENARIOS).join(', ')}
+  phases breaks one run --rm into API steps per daemon (after run-rm, it also shows the CLI's share)
 
 Options:
   --iterations N     run-rm: timed runs per row (default 30)
@@ -70,7 +75,7 @@ function parseArgs(argv: string[]): Options {
   }
   for (const e of o.engines) if (!ALL_ENGINES.includes(e)) throw new Error(`unknown engine ${e}: choose from ${ALL_ENGINES.join(', ')}`);
   // keep the canonical order: idle-rss reads what run-rm left behind
-  o.scenarios = Object.keys(SCENARIOS).filter((s) => o.scenarios.length === 0 || o.scenarios.includes(s));
+  o.scenarios = Object.keys(SCENARIOS).filter((s) => (o.scenarios.length === 0 ? !ON_REQUEST.has(s) : o.scenarios.includes(s)));
   return o;
 }
 
