@@ -1,6 +1,8 @@
 // The Engine API server: node:http on unix sockets, version prefixes stripped, requests routed to
 // thin handlers, typed errors mapped to Docker's status codes and `{"message"}` bodies.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { Router, stripVersion, type RequestContext } from './router.js';
@@ -19,13 +21,7 @@ export class ApiServer {
 
   async listenUnix(path: string, group?: number): Promise<void> {
     await fs.rm(path, { force: true });
-    const server = http.createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res));
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const res = new http.ServerResponse(req);
-      res.assignSocket(socket as import('node:net').Socket);
-      void this.dispatch(req, res, { socket, head });
-    });
-    server.on('clientError', (_err, socket) => socket.destroy());
+    const server = this.serve(http.createServer({ keepAlive: true }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => resolve());
@@ -33,6 +29,34 @@ export class ApiServer {
     await fs.chmod(path, 0o660);
     if (group !== undefined) await fs.chown(path, 0, group);
     this.servers.push(server);
+  }
+
+  /**
+   * TCP, plain or TLS (options from src/api/listeners.ts). Requests and hijacked upgrades go
+   * through the same dispatch as on the unix socket. Resolves the bound port (for port 0).
+   */
+  async listenTcp(host: string, port: number, tls?: https.ServerOptions): Promise<number> {
+    const server = this.serve(tls ? https.createServer({ keepAlive: true, ...tls }) : http.createServer({ keepAlive: true }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.servers.push(server);
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Wires a node:http or node:https server to the router; hijacks arrive as 'upgrade'. */
+  private serve<S extends http.Server>(server: S): S {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.dispatch(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const res = new http.ServerResponse(req);
+      res.assignSocket(socket as import('node:net').Socket);
+      void this.dispatch(req, res, { socket, head });
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    // A refused TLS handshake (no or foreign client certificate) is the client's problem, not ours.
+    server.on('tlsClientError', (err: Error) => this.log.debug(`TLS handshake refused: ${err.message}`));
+    return server;
   }
 
   async close(): Promise<void> {

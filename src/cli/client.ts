@@ -3,6 +3,10 @@
 // JSON-message streams and hijacked (Upgrade: tcp) connections for attach and exec.
 
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ClientTls } from './tls.js';
 import type { Duplex, Readable } from 'node:stream';
 
 /** The newest API version this client speaks; negotiation can only lower it. */
@@ -64,11 +68,11 @@ interface Endpoint {
   port?: number;
 }
 
-function parseHost(host: string): Endpoint {
+function parseHost(host: string, tls = false): Endpoint {
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   if (host.startsWith('tcp://') || host.startsWith('http://')) {
     const u = new URL(host.replace(/^tcp:/, 'http:'));
-    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 2375) };
+    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (tls ? 2376 : 2375)) };
   }
   if (host.startsWith('/')) return { socketPath: host };
   throw new Error(`unable to parse docker host \`${host}\``);
@@ -114,6 +118,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
 export class EngineClient {
   private readonly endpoint: Endpoint;
   private readonly agent: http.Agent;
+  /** TLS options every request carries (node:https), or undefined for plain HTTP. */
+  private readonly tls: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> | undefined;
   private version: string | undefined;
   private negotiation: Promise<void> | undefined;
   private pingInfo: PingInfo | undefined;
@@ -121,15 +127,18 @@ export class EngineClient {
   /** version: a fixed API version (DOCKER_API_VERSION); otherwise negotiated on first use. */
   constructor(
     readonly host: string,
-    options: { version?: string } = {},
+    options: { version?: string; tls?: ClientTls } = {},
   ) {
-    this.endpoint = parseHost(host);
+    this.endpoint = parseHost(host, options.tls !== undefined);
     this.version = options.version;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const t = options.tls;
+    // A unix socket is already protected by its file mode: TLS applies to TCP only, as in docker/cli.
+    this.tls = t && this.endpoint.socketPath === undefined ? { ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.verify } : undefined;
+    this.agent = this.tls ? new https.Agent({ keepAlive: true, maxSockets: 8, ...this.tls }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
-  static fromEnvironment(flagHost?: string, env: NodeJS.ProcessEnv = process.env): EngineClient {
-    return new EngineClient(resolveHost(flagHost, env), { version: env.BERTH_API_VERSION || env.DOCKER_API_VERSION || undefined });
+  static fromEnvironment(flagHost?: string, env: NodeJS.ProcessEnv = process.env, tls?: ClientTls): EngineClient {
+    return new EngineClient(resolveHost(flagHost, env), { version: env.BERTH_API_VERSION || env.DOCKER_API_VERSION || undefined, tls });
   }
 
   /** The API version requests use (after negotiation, when it has happened). */
@@ -139,6 +148,24 @@ export class EngineClient {
 
   close(): void {
     this.agent.destroy();
+  }
+
+  /** A raw byte stream to the daemon's socket (TLS when configured): what `system dial-stdio` pipes. */
+  dial(): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const e = this.endpoint;
+      const sock = e.socketPath !== undefined
+        ? net.connect(e.socketPath)
+        : this.tls
+          ? tls.connect({ host: e.host, port: e.port, servername: net.isIP(e.host ?? '') ? undefined : e.host, ...this.tls })
+          : net.connect(e.port ?? 2375, e.host);
+      sock.once(this.tls && e.socketPath === undefined ? 'secureConnect' : 'connect', () => {
+        sock.off('error', onError);
+        resolve(sock);
+      });
+      const onError = (err: Error) => reject(this.connectionError(err));
+      sock.once('error', onError);
+    });
   }
 
   private raw(method: string, path: string, opts: RequestOptions & { upgrade?: boolean }): http.ClientRequest {
@@ -159,8 +186,9 @@ export class EngineClient {
       headers.Upgrade = 'tcp';
     }
     const prefix = opts.versioned === false ? '' : `/v${this.apiVersion}`;
-    const req = http.request({
+    const req = (this.tls ? https : http).request({
       ...this.endpoint,
+      ...(this.tls ?? {}),
       host: this.endpoint.host ?? 'localhost',
       method,
       path: prefix + path + encodeQuery(opts.query),

@@ -6,6 +6,9 @@ import { ConnectionError, DaemonError, EngineClient } from './client.js';
 import type { ArgRule, Command, CommandContext, CommandGroup } from './command.js';
 import { FlagError, formatFlagUsages, parseFlags, type FlagSpec } from './flags.js';
 import { StatusError } from './status-error.js';
+import { resolveClientTls, tlsFlagValues } from './tls.js';
+import { dialStdioCommand } from './commands/dial-stdio.js';
+import { certsCreateCommand } from './commands/certs.js';
 import { createCommand, runCommand } from './commands/run.js';
 import { killCommand, logsCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './commands/containers.js';
 import { execCommand } from './commands/exec.js';
@@ -77,7 +80,11 @@ const imageGroup: CommandGroup = {
   commands: [buildCommand, importCommand, imageInspectCommand, { ...imagesCommand, name: 'ls', usage: '[OPTIONS] [REPOSITORY[:TAG]]' }],
 };
 
-const groups: CommandGroup[] = [containerGroup, imageGroup];
+const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', commands: [infoCommand, dialStdioCommand] };
+
+const certsGroup: CommandGroup = { name: 'certs', short: 'Create TLS certificates for the API socket (Berth only)', commands: [certsCreateCommand] };
+
+const groups: CommandGroup[] = [containerGroup, imageGroup, systemGroup, certsGroup];
 
 /** Aliases docker lists in help ("docker container ls, docker container list, docker container ps, docker ps"). */
 const aliasNames: Record<string, string[]> = {
@@ -261,7 +268,7 @@ async function runCommandLine(argv: string[], io: MainIO): Promise<number> {
   const hosts = global.list('host');
   if (hosts.length > 1) throw new StatusError('Specify only one -H', 1);
   const ctx: CommandContext = {
-    client: () => (client ??= EngineClient.fromEnvironment(hosts[0], env)),
+    client: () => (client ??= EngineClient.fromEnvironment(hosts[0], env, resolveClientTls(tlsFlagValues(global), env))),
     stdin: io.stdin ?? process.stdin,
     stdout,
     stderr,

@@ -25,9 +25,19 @@ export interface DaemonConfig {
   labels: string[];
   group?: string;
   debug: boolean;
+  /** TLS on TCP sockets (`--tls`, `--tlsverify`: undefined when not given, as dockerd tells "unset" from false). */
+  tls?: boolean;
+  tlsVerify?: boolean;
+  tlsCaCert?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   /** Default log driver and options of new containers (`log-driver`, `log-opts`). */
   logDriver: string;
   logOpts: Record<string, string>;
+  /** Registries spoken to without TLS verification (host[:port] or CIDR); loopback always is. */
+  insecureRegistries?: string[];
+  /** Pull-through mirrors of Docker Hub; without one, Hub names are not pulled at all. */
+  registryMirrors?: string[];
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -53,12 +63,19 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   labels: 'labels',
   group: 'group',
   debug: 'debug',
+  tls: 'tls',
+  tlsverify: 'tlsVerify',
+  tlscacert: 'tlsCaCert',
+  tlscert: 'tlsCert',
+  tlskey: 'tlsKey',
   'log-driver': 'logDriver',
   'log-opts': 'logOpts',
+  'insecure-registries': 'insecureRegistries',
+  'registry-mirrors': 'registryMirrors',
 };
 
 /** Keys that SIGHUP may change without a restart (as dockerd's reloadable subset). */
-export const RELOADABLE: (keyof DaemonConfig)[] = ['logLevel', 'debug', 'labels', 'liveRestore', 'defaultRuntime', 'runtimes'];
+export const RELOADABLE: (keyof DaemonConfig)[] = ['logLevel', 'debug', 'labels', 'liveRestore', 'defaultRuntime', 'runtimes', 'insecureRegistries', 'registryMirrors'];
 
 export interface ParsedFlags {
   values: Partial<DaemonConfig>;
@@ -132,6 +149,21 @@ export function parseFlags(argv: string[]): ParsedFlags {
       case '--debug':
         values.debug = true;
         break;
+      case '--tls':
+        values.tls = boolFlag(a, inline);
+        break;
+      case '--tlsverify':
+        values.tlsVerify = boolFlag(a, inline);
+        break;
+      case '--tlscacert':
+        values.tlsCaCert = value();
+        break;
+      case '--tlscert':
+        values.tlsCert = value();
+        break;
+      case '--tlskey':
+        values.tlsKey = value();
+        break;
       case '-h':
       case '--help':
         help = true;
@@ -146,6 +178,14 @@ export function parseFlags(argv: string[]): ParsedFlags {
   }
   if (hosts.length) values.hosts = hosts;
   return { values, configFile, help, version };
+}
+
+/** A boolean flag: bare means true; `--flag=false` is an explicit false (Go's strconv.ParseBool). */
+function boolFlag(name: string, inline: string | undefined): boolean {
+  if (inline === undefined) return true;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(inline)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(inline)) return false;
+  throw new InvalidParameter(`invalid argument "${inline}" for "${name}" flag: strconv.ParseBool: parsing "${inline}": invalid syntax`);
 }
 
 export function readConfigFile(path: string, required: boolean): Partial<DaemonConfig> {
@@ -199,8 +239,15 @@ export function loadConfig(argv: string[]): { config: DaemonConfig; help: boolea
     labels: merged.labels ?? [],
     group: merged.group,
     debug: merged.debug ?? false,
+    tls: merged.tls,
+    tlsVerify: merged.tlsVerify,
+    tlsCaCert: merged.tlsCaCert,
+    tlsCert: merged.tlsCert,
+    tlsKey: merged.tlsKey,
     logDriver: merged.logDriver || 'json-file',
     logOpts: merged.logOpts ?? {},
+    insecureRegistries: merged.insecureRegistries ?? [],
+    registryMirrors: merged.registryMirrors ?? [],
   };
   // dockerd refuses to start with a default log configuration it could not apply.
   try {

@@ -9,6 +9,7 @@ import { readConfigFile, RELOADABLE, type DaemonConfig } from './config.js';
 import { EventBus } from './events.js';
 import type { SystemFacts } from './system-info.js';
 import { ApiServer } from '../api/server.js';
+import { listenAll } from '../api/listeners.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { statsRoutes } from '../api/routes/stats.js';
@@ -16,6 +17,8 @@ import { StatsService } from '../containers/stats/stats-service.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { berthRoutes } from '../api/routes/berth.js';
 import { registerBuild } from '../api/routes/build.js';
+import { distributionRoutes } from '../api/routes/distribution.js';
+import { DistributionService } from '../distribution/client/service.js';
 import { imageArchiveRoutes } from '../api/routes/image-archive.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { ExecService } from '../containers/exec.js';
@@ -53,6 +56,8 @@ export class Daemon {
     const imageStore = new ImageStore(c.dataRoot);
     await imageStore.init();
     const images = new ImageService(imageStore, layers, this.events);
+    const distribution = new DistributionService({ dataRoot: c.dataRoot, layers, images, events: this.events, registryOptions: () => ({ insecureRegistries: this.config.insecureRegistries ?? [], registryMirrors: this.config.registryMirrors ?? [] }) });
+    await distribution.init();
     this.containers = new ContainerService({
       dataRoot: c.dataRoot,
       execRoot: c.execRoot,
@@ -89,19 +94,15 @@ export class Daemon {
     systemRoutes(this.api.router, facts, this.events);
     containerRoutes(this.api.router, { containers: this.containers, images: imageStore, layers });
     statsRoutes(this.api.router, new StatsService(this.containers));
-    imageRoutes(this.api.router, images, layers, users);
+    imageRoutes(this.api.router, images, layers, users, distribution);
+    distributionRoutes(this.api.router, distribution);
     imageArchiveRoutes(this.api.router, { images: imageStore, layers, dataRoot: c.dataRoot, events: this.events });
     execRoutes(this.api.router, execs);
     containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
     berthRoutes(this.api.router, { dataRoot: c.dataRoot, layers, images });
     await registerBuild(this.api.router, { dataRoot: c.dataRoot, containers: this.containers, layers, images });
 
-    const gid = await groupId(c.group);
-    for (const host of c.hosts) {
-      if (!host.startsWith('unix://')) throw new InvalidParameter(`unsupported host ${host}: only unix:// sockets are served so far`);
-      await this.api.listenUnix(host.slice('unix://'.length), gid);
-      this.log.info(`API listen on ${host.slice('unix://'.length)}`);
-    }
+    await listenAll(this.api, c.hosts, { ...c, groupId: await groupId(c.group) }, this.log);
     this.events.publish('daemon', 'start', id, { name: 'berthd' });
     this.log.info(`Daemon has completed initialization (data root ${c.dataRoot}, runtime ${defaultRuntime}, cgroups ${layout})`);
   }
@@ -152,6 +153,7 @@ export class Daemon {
 
 async function groupId(name: string | undefined): Promise<number | undefined> {
   const wanted = name ?? 'docker';
+  if (/^\d+$/.test(wanted)) return Number(wanted); // dockerd takes a numeric gid as is
   const groups = await fs.readFile('/etc/group', 'utf8').catch(() => '');
   for (const line of groups.split('\n')) {
     const [n, , gid] = line.split(':');
