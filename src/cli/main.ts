@@ -17,6 +17,7 @@ import { buildCommand } from './commands/build.js';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect.js';
 import { bootstrapCommand, infoCommand, versionCommand } from './commands/system.js';
 import { statsCommand, updateCommand } from './commands/stats.js';
+import { volumeGroup } from './commands/volume.js';
 
 const globalFlags: FlagSpec[] = [
   { name: 'config', kind: 'string', help: 'Location of client config files', default: `${process.env.HOME ?? '/root'}/.docker` },
@@ -84,12 +85,14 @@ const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', comma
 
 const certsGroup: CommandGroup = { name: 'certs', short: 'Create TLS certificates for the API socket (Berth only)', commands: [certsCreateCommand] };
 
-const groups: CommandGroup[] = [containerGroup, imageGroup, systemGroup, certsGroup];
+const groups: CommandGroup[] = [containerGroup, imageGroup, systemGroup, certsGroup, volumeGroup];
 
 /** Aliases docker lists in help ("docker container ls, docker container list, docker container ps, docker ps"). */
 const aliasNames: Record<string, string[]> = {
   'container ls': ['list', 'ps'],
   'image ls': ['list'],
+  'volume ls': ['list'],
+  'volume rm': ['remove'],
   'container rm': ['remove'],
 };
 

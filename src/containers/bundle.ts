@@ -6,6 +6,7 @@ import { InvalidParameter, Conflict } from '../lib/errors.js';
 import type { Image } from '../images/store.js';
 import { isRunning, type ContainerRecord } from './model.js';
 import { buildSpec, specToJson, readDaemonRlimits, type OciSpec } from './oci-spec/index.js';
+import type { OciMount } from './oci-spec/types.js';
 
 export interface BundleInput {
   container: ContainerRecord;
@@ -14,6 +15,8 @@ export interface BundleInput {
   bundle: string;
   cgroupsPath: string;
   lookupContainer(ref: string): ContainerRecord;
+  /** The container's binds, volumes and tmpfs mounts, prepared by the volumes hooks. */
+  userMounts?: OciMount[];
   /** Last say over the spec before it is written (the runtime's seccomp BPF cache). */
   finish?(spec: OciSpec): void;
 }
@@ -65,6 +68,7 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
     { destination: '/etc/resolv.conf', type: 'bind', source: c.ResolvConfPath, options: ['rbind', 'rprivate'] },
     { destination: '/etc/hostname', type: 'bind', source: c.HostnamePath, options: ['rbind', 'rprivate'] },
     { destination: '/etc/hosts', type: 'bind', source: c.HostsPath, options: ['rbind', 'rprivate'] },
+    ...(b.userMounts ?? []),
   ];
   const hostNamespaces = new Set<NsKind>((Object.keys(modes) as NsKind[]).filter((k) => modes[k].host));
   const nsPaths: Partial<Record<NsKind, string>> = {};

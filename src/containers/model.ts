@@ -2,6 +2,7 @@
 // moves only along the transitions listed in TRANSITIONS, so an illegal sequence fails loudly.
 import { Conflict } from '../lib/errors.js';
 import { humanDuration } from '../lib/human-duration.js';
+import type { MountPoint } from '../volumes/mount-point.js';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -88,6 +89,8 @@ export interface ContainerRecord {
   HasBeenStartedBefore: boolean;
   HasBeenManuallyStopped: boolean;
   ExecIDs: string[];
+  /** Binds, volumes and tmpfs mounts resolved at create (src/volumes/container-mounts.ts). */
+  MountPoints?: MountPoint[];
 }
 
 export function transition(c: ContainerRecord, to: Status): void {

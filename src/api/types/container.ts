@@ -2,6 +2,7 @@
 // ContainerInspectResponse), built from the domain's records at the API edge.
 import type { ContainerRecord } from '../../containers/model.js';
 import { apiState, statusText } from '../../containers/model.js';
+import { apiMountPoint } from '../../volumes/mount-point.js';
 
 export interface ContainerExtras {
   imageName: string;
@@ -24,7 +25,7 @@ export function toSummary(c: ContainerRecord, x: { sizeRw?: number; sizeRootFs?:
     Status: statusText(c.State),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: (c.MountPoints ?? []).map(apiMountPoint),
   };
   if (x.sizeRw !== undefined) out.SizeRw = x.sizeRw;
   if (x.sizeRootFs !== undefined) out.SizeRootFs = x.sizeRootFs;
@@ -53,7 +54,7 @@ export function toInspect(c: ContainerRecord, x: ContainerExtras): Record<string
     ExecIDs: c.ExecIDs.length ? c.ExecIDs : null,
     HostConfig: hostConfigOut(c),
     GraphDriver: x.graphDriver,
-    Mounts: [],
+    Mounts: (c.MountPoints ?? []).map(apiMountPoint),
     Config: configOut(c),
     NetworkSettings: {
       Bridge: '',
