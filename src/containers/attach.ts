@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { connectSeqpacket } from '../lib/seqpacket.js';
 import { InvalidParameter } from '../lib/errors.js';
+import type { LogEntry } from './logs.js';
 
 export interface AttachOptions {
   stdin: boolean;
@@ -15,6 +16,12 @@ export interface AttachOptions {
   detachKeys: number[];
   /** Awaited before the client's stream is closed (exec: the exit code must be recorded first). */
   beforeEnd?: () => Promise<void>;
+  /**
+   * Output taken from the container's log instead of conmon's socket. conmon accepts an attach
+   * connection in its main loop, possibly after it has already passed on the first output, so a
+   * client that attached before start reads the log, which holds every byte.
+   */
+  output?: AsyncGenerator<LogEntry>;
 }
 
 const CONMON_STDOUT = 2;
@@ -60,25 +67,43 @@ export function joinAttach(socketPath: string, client: Duplex, o: AttachOptions)
       finished = true;
       resolve(how);
     };
-    conmon.on('data', (pkt: Buffer) => {
-      const kind = pkt[0];
-      const data = pkt.subarray(1);
-      if (data.length === 0) return;
-      if (kind === CONMON_STDOUT && o.stdout) client.write(o.tty ? data : frameChunk(1, data));
-      else if (kind === CONMON_STDERR && o.stderr) client.write(o.tty ? data : frameChunk(2, data));
-    });
-    conmon.on('end', () => {
-      void (o.beforeEnd?.() ?? Promise.resolve()).finally(() => {
+    const send = (stream: 1 | 2, data: Buffer) => client.write(o.tty ? data : frameChunk(stream, data));
+    if (o.output) {
+      const output = o.output;
+      conmon.resume(); // stdin only: output comes from the log
+      void (async () => {
+        try {
+          for await (const e of output) send(e.stream === 'stdout' ? 1 : 2, e.data);
+        } catch {
+          // the log went away with the container: what was read has been sent
+        }
         client.end();
+        conmon.destroy();
         finish('ended');
+      })();
+    } else {
+      conmon.on('data', (pkt: Buffer) => {
+        const kind = pkt[0];
+        const data = pkt.subarray(1);
+        if (data.length === 0) return;
+        if (kind === CONMON_STDOUT && o.stdout) send(1, data);
+        else if (kind === CONMON_STDERR && o.stderr) send(2, data);
       });
-    });
+      conmon.on('end', () => {
+        void (o.beforeEnd?.() ?? Promise.resolve()).finally(() => {
+          client.end();
+          finish('ended');
+        });
+      });
+    }
     conmon.on('error', () => {
+      if (o.output) return;
       client.end();
       finish('ended');
     });
     client.on('close', () => {
       conmon.destroy();
+      void o.output?.return(undefined);
       finish('ended');
     });
     client.on('error', () => {

@@ -32,6 +32,8 @@ export interface LogReadHooks {
   lock?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Rotates first if the live file is full. */
   beforeRead?: () => Promise<void>;
+  /** Settles when the container stops, so a follower drains at once instead of at its next poll. */
+  stopped?: Promise<unknown>;
 }
 
 export function parseLine(line: string): LogEntry | undefined {
@@ -224,6 +226,7 @@ export async function* readLogs(path: string, q: LogQuery, stopped: () => boolea
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 250).unref();
+        void hooks.stopped?.then(() => resolve());
       });
       wake = undefined;
       await hooks.beforeRead?.();

@@ -71,6 +71,8 @@ export class ContainerService {
   private restartTimers = new Map<string, NodeJS.Timeout>();
   private busy = new Map<string, Promise<unknown>>();
   private seccompBpf = new SeccompBpfCache();
+  /** The current run of each started container: attach-before-start output follows it. */
+  private runs = new Map<string, Run>();
   readonly exitDir: string;
   readonly socketDir: string;
 
@@ -239,6 +241,7 @@ export class ContainerService {
         p.resolve('ended');
       }
       this.pendingAttach.delete(c.Id);
+      this.endRun(c.Id);
       this.notifyWaiters(c, ['next-exit']);
       if (c.HostConfig.AutoRemove) await this.remove(c.Id, { force: true, volumes: true }).catch(() => undefined);
       throw err;
@@ -253,6 +256,8 @@ export class ContainerService {
     const image = this.o.images.byId(c.Image);
     const runtime = this.runtimeFor(c);
     const bundle = this.bundleDir(c.Id);
+    // Log lines of this run carry conmon timestamps from here on.
+    const startedAt = Date.now() / 1000 - 0.001;
     await fs.rm(join(this.exitDir, c.Id), { force: true });
     await fs.rm(bundle, { recursive: true, force: true });
     await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
@@ -301,7 +306,9 @@ export class ContainerService {
     }
     // Clients that attached before start must see the very first bytes.
     if (seccompKey) await this.seccompBpf.harvest(seccompKey, runtime, c.Id);
-    for (const p of this.pendingAttach.get(c.Id) ?? []) this.connectAttach(c, p);
+    const run = newRun(startedAt);
+    this.runs.set(c.Id, run);
+    for (const p of this.pendingAttach.get(c.Id) ?? []) this.connectAttach(c, p, run);
     this.pendingAttach.delete(c.Id);
 
     transition(c, 'running');
@@ -344,6 +351,7 @@ export class ContainerService {
       ]);
       removeCgroupDirs(this.cgroupsPath(c));
       this.logFiles.exited(c);
+      this.endRun(c.Id);
       transition(c, 'exited');
       c.State.Pid = 0;
       c.State.ExitCode = code;
@@ -557,9 +565,22 @@ export class ContainerService {
     });
   }
 
-  private connectAttach(c: ContainerRecord, p: PendingAttach): void {
+  private endRun(id: string): void {
+    const run = this.runs.get(id);
+    if (!run) return;
+    this.runs.delete(id);
+    run.exited = true;
+    run.signal();
+  }
+
+  private connectAttach(c: ContainerRecord, p: PendingAttach, run?: Run): void {
     try {
-      const { done } = joinAttach(join(this.bundleDir(c.Id), 'attach'), p.client, p.options);
+      const wantsOutput = p.options.stdout || p.options.stderr;
+      const output =
+        run && wantsOutput && this.logFiles.readable(c)
+          ? this.logFiles.read(c, { stdout: p.options.stdout, stderr: p.options.stderr, since: run.since, until: 0, follow: true }, () => run.exited, run.stopped)
+          : undefined;
+      const { done } = joinAttach(join(this.bundleDir(c.Id), 'attach'), p.client, { ...p.options, output });
       void done.then((how) => {
         if (how === 'detached') this.event(c, 'detach');
         p.resolve(how);
@@ -728,6 +749,20 @@ export class ContainerService {
       if (this.busy.get(id) === next) this.busy.delete(id);
     }
   }
+}
+
+interface Run {
+  /** Unix seconds just before the run began: its log lines are the ones after it. */
+  since: number;
+  exited: boolean;
+  stopped: Promise<void>;
+  signal(): void;
+}
+
+function newRun(since: number): Run {
+  let signal!: () => void;
+  const stopped = new Promise<void>((resolve) => (signal = resolve));
+  return { since, exited: false, stopped, signal };
 }
 
 function exitResult(c: ContainerRecord): { StatusCode: number; Error: { Message: string } | null } {

@@ -46,14 +46,19 @@ export class ContainerLogs {
     this.rotator.untrack(c.LogPath);
   }
 
-  read(c: LoggedContainer, q: LogQuery, stopped: () => boolean): AsyncGenerator<LogEntry> {
-    if (!policyOf(c.HostConfig.LogConfig).readable) {
+  read(c: LoggedContainer, q: LogQuery, stopped: () => boolean, stoppedEvent?: Promise<unknown>): AsyncGenerator<LogEntry> {
+    if (!this.readable(c)) {
       throw new InvalidParameter('configured logging driver does not support reading');
     }
     return readLogs(c.LogPath, q, stopped, {
       lock: (fn) => this.rotator.withLock(c.LogPath, fn),
       beforeRead: () => this.rotator.check(c.LogPath),
+      stopped: stoppedEvent,
     });
+  }
+
+  readable(c: LoggedContainer): boolean {
+    return policyOf(c.HostConfig.LogConfig).readable;
   }
 
   close(): void {
