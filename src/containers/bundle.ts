@@ -6,6 +6,7 @@ import { InvalidParameter, Conflict } from '../lib/errors.js';
 import type { Image } from '../images/store.js';
 import { isRunning, type ContainerRecord } from './model.js';
 import { buildSpec, specToJson, readDaemonRlimits, type OciSpec } from './oci-spec/index.js';
+import type { SandboxInfo } from '../network/controller.js';
 import type { OciMount } from './oci-spec/types.js';
 
 export interface BundleInput {
@@ -19,6 +20,8 @@ export interface BundleInput {
   userMounts?: OciMount[];
   /** Last say over the spec before it is written (the runtime's seccomp BPF cache). */
   finish?(spec: OciSpec): void;
+  /** The network controller's sandbox: the namespace to join and the container's own /etc/hosts lines. */
+  sandbox?: SandboxInfo;
 }
 
 const HOSTS_BASE = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
@@ -57,9 +60,10 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
     return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
   });
   const hosts = hostNet ? await fs.readFile('/etc/hosts', 'utf8').catch(() => HOSTS_BASE) : HOSTS_BASE;
+  const ownHosts = (b.sandbox?.hosts ?? []).map((l) => l + '\n');
   await Promise.all([
     fs.writeFile(c.HostnamePath, hostname + '\n', { mode: 0o644 }),
-    fs.writeFile(c.HostsPath, hosts + extraHosts.join(''), { mode: 0o644 }),
+    fs.writeFile(c.HostsPath, hosts + extraHosts.join('') + ownHosts.join(''), { mode: 0o644 }),
     resolvConf(hostNet, hc).then((text) => fs.writeFile(c.ResolvConfPath, text, { mode: 0o644 })),
   ]);
 
@@ -73,6 +77,7 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
   const hostNamespaces = new Set<NsKind>((Object.keys(modes) as NsKind[]).filter((k) => modes[k].host));
   const nsPaths: Partial<Record<NsKind, string>> = {};
   for (const k of Object.keys(modes) as NsKind[]) if (modes[k].path) nsPaths[k] = modes[k].path;
+  if (b.sandbox?.netns) nsPaths.net = b.sandbox.netns;
 
   const { spec, warnings } = buildSpec(c.Config, hc, {
     containerId: c.Id,

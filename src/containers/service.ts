@@ -33,6 +33,8 @@ import { signalNumber } from './signals.js';
 import { planUpdate, writePidsMax, type UpdateConfig } from './resource-update.js';
 import type { HealthHooks } from './health.js';
 import { validateHealthcheck, type ApiHealthcheck } from './health-state.js';
+import type { NetworkController } from '../network/controller.js';
+import type { ContainerMounts } from '../volumes/container-mounts.js';
 
 export interface ContainerServiceOptions {
   dataRoot: string;
@@ -65,6 +67,10 @@ export class ContainerService {
   readonly store: ContainerStore;
   /** Health-check monitors (health.ts), wired by the daemon. */
   health?: HealthHooks;
+  /** Networks, endpoints and sandboxes (src/network), wired by the daemon. */
+  network?: NetworkController;
+  /** Binds, volumes and tmpfs mounts (src/volumes), wired by the daemon. */
+  mounts?: ContainerMounts;
   private waiters = new Map<string, Set<Waiter>>();
   private pendingAttach = new Map<string, Set<PendingAttach>>();
   private exitWatcher?: FSWatcher;
@@ -215,9 +221,13 @@ export class ContainerService {
       ExecIDs: [],
     };
     try {
+      if (this.mounts) rec.MountPoints = await this.mounts.resolve(rec, (r) => this.store.get(r));
+      await this.network?.containerCreated(rec, _net);
       await this.o.layers.createRW(id, chainIdOf(image.config.rootfs.diff_ids));
       await this.store.add(rec);
     } catch (err) {
+      await this.network?.containerRemoved(rec).catch(() => undefined);
+      await this.mounts?.abandon(rec).catch(() => undefined);
       this.store.releaseName(fullName);
       await this.o.layers.removeRW(id).catch(() => undefined);
       await fs.rm(dir, { recursive: true, force: true });
@@ -265,7 +275,11 @@ export class ContainerService {
     let seccompKey: string | undefined;
     try {
       const rootfs = await this.o.layers.mountRW(c.Id);
+      const userMounts = await this.mounts?.setup(c, rootfs);
+      const sandbox = await this.network?.containerStarting(c);
       const warnings = await makeBundle({
+        sandbox,
+        userMounts,
         container: c,
         image,
         rootfs,
@@ -295,6 +309,8 @@ export class ContainerService {
     } catch (err) {
       await runtime.delete(c.Id, true).catch(() => undefined);
       removeCgroupDirs(this.cgroupsPath(c));
+      await this.mounts?.teardown(c).catch(() => undefined);
+      await this.network?.containerStopped(c).catch(() => undefined);
       await this.o.layers.unmountRW(c.Id).catch(() => undefined);
       const msg = errorMessage(err);
       c.State.Error = msg;
@@ -348,7 +364,9 @@ export class ContainerService {
           .delete(c.Id, true)
           .catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
         this.o.layers.unmountRW(c.Id).catch(() => undefined),
+        this.mounts?.teardown(c).catch(() => undefined),
       ]);
+      await this.network?.containerStopped(c).catch((err) => this.o.log.warn(`network teardown ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
       removeCgroupDirs(this.cgroupsPath(c));
       this.logFiles.exited(c);
       this.endRun(c.Id);
@@ -523,6 +541,8 @@ export class ContainerService {
       await this.store.save(c);
       await this.runtimeFor(c).delete(c.Id, true).catch(() => undefined);
       await this.o.layers.removeRW(c.Id);
+      await this.mounts?.removed(c, opts.volumes);
+      await this.network?.containerRemoved(c).catch((err) => this.o.log.warn(`network removal ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
       await fs.rm(this.bundleDir(c.Id), { recursive: true, force: true });
       await this.store.remove(c);
     });

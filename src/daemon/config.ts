@@ -38,6 +38,16 @@ export interface DaemonConfig {
   insecureRegistries?: string[];
   /** Pull-through mirrors of Docker Hub; without one, Hub names are not pulled at all. */
   registryMirrors?: string[];
+  /** Networking (src/network): `bridge` ("none" = no default bridge), `bip`, `default-address-pools`,
+   * `iptables` (Berth manages nft rules), `ip-forward`, `userland-proxy` (loopback through a proxy
+   * instead of route_localnet DNAT; Berth's default is false), `mtu`. */
+  bridge?: string;
+  bip?: string;
+  defaultAddressPools?: { base: string; size: number }[];
+  iptables?: boolean;
+  ipForward?: boolean;
+  userlandProxy?: boolean;
+  mtu?: number;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -72,6 +82,13 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   'log-opts': 'logOpts',
   'insecure-registries': 'insecureRegistries',
   'registry-mirrors': 'registryMirrors',
+  bridge: 'bridge',
+  bip: 'bip',
+  'default-address-pools': 'defaultAddressPools',
+  iptables: 'iptables',
+  'ip-forward': 'ipForward',
+  'userland-proxy': 'userlandProxy',
+  mtu: 'mtu',
 };
 
 /** Keys that SIGHUP may change without a restart (as dockerd's reloadable subset). */
@@ -128,6 +145,22 @@ export function parseFlags(argv: string[]): ParsedFlags {
       case '-p':
       case '--pidfile':
         values.pidfile = value();
+        break;
+      case '-b':
+      case '--bridge':
+        values.bridge = value();
+        break;
+      case '--bip':
+        values.bip = value();
+        break;
+      case '--iptables':
+        values.iptables = inline === undefined ? true : inline === 'true';
+        break;
+      case '--ip-forward':
+        values.ipForward = inline === undefined ? true : inline === 'true';
+        break;
+      case '--userland-proxy':
+        values.userlandProxy = inline === undefined ? true : inline === 'true';
         break;
       case '--live-restore':
         values.liveRestore = inline === undefined ? true : inline === 'true';
@@ -248,6 +281,13 @@ export function loadConfig(argv: string[]): { config: DaemonConfig; help: boolea
     logOpts: merged.logOpts ?? {},
     insecureRegistries: merged.insecureRegistries ?? [],
     registryMirrors: merged.registryMirrors ?? [],
+    bridge: merged.bridge,
+    bip: merged.bip,
+    defaultAddressPools: merged.defaultAddressPools,
+    iptables: merged.iptables ?? true,
+    ipForward: merged.ipForward ?? true,
+    userlandProxy: merged.userlandProxy ?? false,
+    mtu: merged.mtu,
   };
   // dockerd refuses to start with a default log configuration it could not apply.
   try {

@@ -17,6 +17,9 @@ import { StatsService } from '../containers/stats/stats-service.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { berthRoutes } from '../api/routes/berth.js';
 import { registerBuild } from '../api/routes/build.js';
+import { volumeRoutes } from '../api/routes/volumes.js';
+import { VolumeService } from '../volumes/service.js';
+import { ContainerMounts } from '../volumes/container-mounts.js';
 import { distributionRoutes } from '../api/routes/distribution.js';
 import { DistributionService } from '../distribution/client/service.js';
 import { imageArchiveRoutes } from '../api/routes/image-archive.js';
@@ -32,6 +35,8 @@ import { ContainerService } from '../containers/service.js';
 import { isRunning } from '../containers/model.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
 import { chooseRuntimes } from './runtimes.js';
+import { startNetworking } from '../network/wiring.js';
+import { networkRoutes } from '../api/routes/networks.js';
 
 export class Daemon {
   readonly log: Logger;
@@ -71,6 +76,11 @@ export class Daemon {
       logDefaults: () => ({ Type: this.config.logDriver, Config: this.config.logOpts }),
     });
     await this.containers.init();
+    this.containers.network = await startNetworking(c, this.containers, this.log, this.events);
+    const volumes = new VolumeService({ dataRoot: c.dataRoot, events: this.events, log: this.log });
+    await volumes.init();
+    this.containers.mounts = new ContainerMounts(volumes, this.log);
+    this.containers.mounts.restore(this.containers.list().map((x) => ({ ...x, running: isRunning(x) })));
     const execs = new ExecService(this.containers);
     this.containers.health = new HealthMonitors(this.containers, execs, this.log);
     await this.containers.restore();
@@ -98,8 +108,10 @@ export class Daemon {
     distributionRoutes(this.api.router, distribution);
     imageArchiveRoutes(this.api.router, { images: imageStore, layers, dataRoot: c.dataRoot, events: this.events });
     execRoutes(this.api.router, execs);
+    networkRoutes(this.api.router, this.containers.network);
     containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
     berthRoutes(this.api.router, { dataRoot: c.dataRoot, layers, images });
+    volumeRoutes(this.api.router, volumes);
     await registerBuild(this.api.router, { dataRoot: c.dataRoot, containers: this.containers, layers, images });
 
     await listenAll(this.api, c.hosts, { ...c, groupId: await groupId(c.group) }, this.log);
@@ -112,6 +124,7 @@ export class Daemon {
     this.log.info(`Processing signal 'terminated'${this.config.liveRestore ? ' (live-restore: containers keep running)' : ''}`);
     await this.api?.close();
     await this.containers?.shutdown(!this.config.liveRestore);
+    this.containers?.network?.close();
     await fs.rm(this.config.pidfile, { force: true });
   }
 

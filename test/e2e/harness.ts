@@ -5,6 +5,7 @@ import { promises as fs, mkdtempSync, readFileSync, existsSync, writeFileSync } 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
+import { teardownDaemonNetworking } from '../../src/network/teardown.js';
 
 export const REPO = new URL('../../../', import.meta.url).pathname;
 export const DOCKER = '/usr/local/bin/docker';
@@ -146,6 +147,8 @@ export class TestDaemon {
       .filter((m): m is string => !!m && m.startsWith(this.root))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync('umount', ['-l', m]);
+    // Bridges, the nft table and sandboxes outlive berthd (live restore): remove this daemon's.
+    await teardownDaemonNetworking(this.dataRoot, this.execRoot).catch(() => undefined);
     await removeCgroups(this.cgroupParent);
     await fs.rm(this.root, { recursive: true, force: true });
   }

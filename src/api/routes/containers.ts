@@ -42,6 +42,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
         },
       },
       ...(size ? await sizes(c) : {}),
+      network: containers.network,
     };
   };
 
@@ -63,7 +64,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
         return !!img && img.id === c.Image;
       },
     });
-    sendJson(ctx, 200, await Promise.all(list.map(async (c) => toSummary(c, size ? await sizes(c) : {}))));
+    sendJson(ctx, 200, await Promise.all(list.map(async (c) => toSummary(c, { ...(size ? await sizes(c) : {}), network: containers.network }))));
   });
 
   r.get('/containers/:id/json', async (ctx) => {

@@ -2,6 +2,8 @@
 // ContainerInspectResponse), built from the domain's records at the API edge.
 import type { ContainerRecord } from '../../containers/model.js';
 import { apiState, statusText } from '../../containers/model.js';
+import type { NetworkController } from '../../network/controller.js';
+import { networkSettingsOut, summaryNetworkOut } from './network.js';
 import { apiMountPoint } from '../../volumes/mount-point.js';
 
 export interface ContainerExtras {
@@ -9,9 +11,10 @@ export interface ContainerExtras {
   graphDriver: { Name: string; Data: Record<string, string> };
   sizeRw?: number;
   sizeRootFs?: number;
+  network?: NetworkController;
 }
 
-export function toSummary(c: ContainerRecord, x: { sizeRw?: number; sizeRootFs?: number }): Record<string, unknown> {
+export function toSummary(c: ContainerRecord, x: { sizeRw?: number; sizeRootFs?: number; network?: NetworkController }): Record<string, unknown> {
   const out: Record<string, unknown> = {
     Id: c.Id,
     Names: [c.Name],
@@ -19,12 +22,11 @@ export function toSummary(c: ContainerRecord, x: { sizeRw?: number; sizeRootFs?:
     ImageID: c.Image,
     Command: [c.Path, ...c.Args].join(' '),
     Created: Math.floor(Date.parse(c.Created) / 1000),
-    Ports: [],
     Labels: c.Config.Labels ?? {},
     State: c.State.Status,
     Status: statusText(c.State),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: {} },
+    ...summaryNetworkOut(c, x.network),
     Mounts: (c.MountPoints ?? []).map(apiMountPoint),
   };
   if (x.sizeRw !== undefined) out.SizeRw = x.sizeRw;
@@ -56,26 +58,7 @@ export function toInspect(c: ContainerRecord, x: ContainerExtras): Record<string
     GraphDriver: x.graphDriver,
     Mounts: (c.MountPoints ?? []).map(apiMountPoint),
     Config: configOut(c),
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: {},
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: {},
-    },
+    NetworkSettings: networkSettingsOut(c, x.network),
   };
   if (x.sizeRw !== undefined) out.SizeRw = x.sizeRw;
   if (x.sizeRootFs !== undefined) out.SizeRootFs = x.sizeRootFs;

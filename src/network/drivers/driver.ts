@@ -1,0 +1,20 @@
+// The interface every network driver implements: make and remove the network's host side, and
+// join or leave a sandbox (create or delete an endpoint's links inside a container's namespace).
+import type { Endpoint, NetworkRecord } from '../model.js';
+
+export interface JoinOptions {
+  /** The sandbox's network namespace (a path). */
+  netns: string;
+  /** This network gives the container its default route. */
+  defaultRoute: boolean;
+}
+
+export interface NetworkDriver {
+  readonly name: string;
+  /** Whether containers on this network get a sandbox with an endpoint (bridge) or none (host, none). */
+  readonly endpoints: boolean;
+  createNetwork(n: NetworkRecord): Promise<void>;
+  deleteNetwork(n: NetworkRecord): Promise<void>;
+  join(n: NetworkRecord, ep: Endpoint, o: JoinOptions): Promise<void>;
+  leave(n: NetworkRecord, ep: Endpoint): Promise<void>;
+}

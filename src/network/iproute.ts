@@ -1,0 +1,63 @@
+// The one wrapper around iproute2's `ip`: every link, address and route change goes through
+// `ip -batch -` (one process for many commands), run in the host's namespace or, through
+// nsenter, in a sandbox's. Also reads the host's IPv4 routes for subnet overlap checks.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { SystemError } from '../lib/errors.js';
+import { parseCidr, type Cidr } from './ipam/cidr.js';
+
+const IP = '/usr/sbin/ip';
+const NSENTER = '/usr/bin/nsenter';
+
+function run(cmd: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', (e) => reject(new SystemError(`${cmd}: ${e.message}`)));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new SystemError(`ip: ${err.trim().replace(/\n/g, '; ') || `exit status ${code}`}`))));
+    // A program that exits without reading its input must not crash the daemon with EPIPE.
+    p.stdin.on('error', () => undefined);
+    p.stdin.end(input);
+  });
+}
+
+/** Runs `ip` commands (without the leading `ip`) in one process; in `netns` when given (a path). */
+export async function ipBatch(lines: string[], netns?: string): Promise<void> {
+  if (!lines.length) return;
+  const input = lines.join('\n') + '\n';
+  if (netns) await run(NSENTER, [`--net=${netns}`, IP, '-batch', '-'], input);
+  else await run(IP, ['-batch', '-'], input);
+}
+
+/** Like ipBatch, but failures (a link already gone) are ignored: for teardown. */
+export async function ipBatchForce(lines: string[]): Promise<void> {
+  if (!lines.length) return;
+  await run(IP, ['-force', '-batch', '-'], lines.join('\n') + '\n').catch(() => undefined);
+}
+
+export async function linkExists(name: string): Promise<boolean> {
+  return fs.access(`/sys/class/net/${name}`).then(() => true, () => false);
+}
+
+/** IPv4 destinations of the host's routes (connected subnets of every interface included). */
+export async function hostRoutes(): Promise<Cidr[]> {
+  const out = await run(IP, ['-j', '-4', 'route', 'show', 'table', 'all'], '');
+  const routes = JSON.parse(out || '[]') as { dst?: string; type?: string }[];
+  const cidrs: Cidr[] = [];
+  for (const r of routes) {
+    if (!r.dst || r.dst === 'default' || (r.type && r.type !== 'unicast')) continue;
+    try {
+      cidrs.push(parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`, true));
+    } catch {
+      /* not IPv4 */
+    }
+  }
+  return cidrs;
+}
+
+export async function setSysctl(path: string, value: string): Promise<void> {
+  await fs.writeFile(`/proc/sys/${path.replace(/\./g, '/')}`, value);
+}

@@ -1,0 +1,65 @@
+// The CNM records Berth keeps: networks, and per container its attachments (one per network it
+// is connected to; an attachment of a running container has an endpoint: address, MAC, veth) and
+// its published ports. Stored as JSON under <data-root>/network/.
+
+export type DriverName = 'bridge' | 'host' | 'none';
+
+export interface IpamConfigEntry {
+  Subnet: string;
+  Gateway: string;
+  IPRange?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
+export interface NetworkRecord {
+  Id: string;
+  Name: string;
+  Driver: DriverName;
+  Created: string;
+  Internal: boolean;
+  Attachable: boolean;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+  IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfigEntry[] };
+  /** The Linux bridge (bridge driver). */
+  bridge?: string;
+  /** bridge, host and none: made by the daemon, never removed. */
+  predefined?: boolean;
+  /** The user gave the subnet (static --ip is allowed only then, as in Docker). */
+  userSubnet?: boolean;
+}
+
+/** The live side of an attachment while the container runs. */
+export interface Endpoint {
+  Id: string;
+  ip: string;
+  prefix: number;
+  gateway: string;
+  mac: string;
+  /** Host end of the veth pair. */
+  hostVeth: string;
+  /** Name inside the container (eth0, eth1 …). */
+  ifname: string;
+}
+
+/** API EndpointSettings the client asked for (IPAMConfig, Aliases …), kept as given. */
+export interface Attachment {
+  networkId: string;
+  config: { IPAMConfig?: { IPv4Address?: string } | null; Aliases?: string[] | null; MacAddress?: string; [k: string]: unknown };
+  endpoint?: Endpoint;
+}
+
+export interface PortMapping {
+  proto: 'tcp' | 'udp';
+  containerPort: number;
+  hostIp: string;
+  hostPort: number;
+}
+
+export interface ContainerNetworking {
+  containerId: string;
+  attachments: Attachment[];
+  ports: PortMapping[];
+  /** Network namespace path while running with a sandbox of Berth's. */
+  sandbox?: string;
+}

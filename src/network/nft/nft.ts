@@ -1,0 +1,89 @@
+// The one wrapper around the `nft` program: replaces the daemon's table atomically, keeps Berth's
+// accept rules in forward chains other software owns (a policy drop there is final), and deletes
+// all of it on request. Owns nft's command lines and its error messages.
+import { spawn } from 'node:child_process';
+import { SystemError } from '../../lib/errors.js';
+import { foreignAcceptRules } from './ruleset.js';
+
+const NFT = '/usr/sbin/nft';
+
+function run(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(NFT, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', (e) => reject(new SystemError(`nft: ${e.message}`)));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new SystemError(`nft ${args.join(' ')}: ${err.trim() || `exit status ${code}`}`))));
+    // A program that exits without reading its input must not crash the daemon with EPIPE.
+    p.stdin.on('error', () => undefined);
+    p.stdin.end(input ?? '');
+  });
+}
+
+/** Loads a script (one transaction: all of it applies or none). */
+export async function applyScript(script: string): Promise<void> {
+  await run(['-f', '-'], script);
+}
+
+interface JsonChain {
+  family: string;
+  table: string;
+  name: string;
+  hook?: string;
+  type?: string;
+  policy?: string;
+}
+
+interface JsonRule {
+  family: string;
+  table: string;
+  chain: string;
+  handle: number;
+  comment?: string;
+}
+
+function marker(table: string): string {
+  return `berth:${table}`;
+}
+
+/** Forward base chains of tables that are not Berth's (an iptables-nft `ip filter FORWARD`, a host firewall). */
+async function foreignForwardChains(): Promise<JsonChain[]> {
+  const json = JSON.parse(await run(['-j', 'list', 'chains'])) as { nftables: { chain?: JsonChain }[] };
+  return json.nftables
+    .map((x) => x.chain)
+    .filter((c): c is JsonChain => !!c && c.hook === 'forward' && (c.family === 'ip' || c.family === 'inet') && !/^berth(_[0-9a-f]+)?$/.test(c.table));
+}
+
+async function ourRules(c: JsonChain, table: string): Promise<JsonRule[]> {
+  const json = JSON.parse(await run(['-j', '-a', 'list', 'chain', c.family, c.table, c.name])) as { nftables: { rule?: JsonRule }[] };
+  return json.nftables.map((x) => x.rule).filter((r): r is JsonRule => !!r && r.comment === marker(table));
+}
+
+/**
+ * Puts accept rules for these bridges at the top of every foreign forward chain, replacing the
+ * ones this daemon put there before. With no bridges, only removes them.
+ */
+export async function syncForeignForward(table: string, bridges: string[]): Promise<void> {
+  const chains = await foreignForwardChains();
+  const lines: string[] = [];
+  for (const c of chains) {
+    for (const r of await ourRules(c, table)) lines.push(`delete rule ${c.family} ${c.table} ${JSON.stringify(c.name)} handle ${r.handle}`);
+    // `insert` puts each rule first, so insert them in reverse to keep their order.
+    for (const rule of foreignAcceptRules(bridges).reverse()) {
+      lines.push(`insert rule ${c.family} ${c.table} ${JSON.stringify(c.name)} ${rule} comment ${JSON.stringify(marker(table))}`);
+    }
+  }
+  if (lines.length) await applyScript(lines.join('\n') + '\n');
+}
+
+export async function tableExists(table: string): Promise<boolean> {
+  return run(['list', 'table', 'ip', table]).then(() => true, () => false);
+}
+
+/** Removes the daemon's table and its rules in foreign chains. */
+export async function removeAll(table: string): Promise<void> {
+  await syncForeignForward(table, []).catch(() => undefined);
+  if (await tableExists(table)) await run(['delete', 'table', 'ip', table]);
+}

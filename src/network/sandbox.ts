@@ -1,0 +1,52 @@
+// Sandboxes: a container's network namespace, made by the daemon before the runtime starts, kept
+// alive by a bind mount at <exec-root>/netns/<container-id> (not /run/netns, so daemons side by
+// side never share names) and handed to the runtime by that path.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { SystemError } from '../lib/errors.js';
+import { umount2, MNT_DETACH } from '../lib/libc.js';
+
+export class Sandboxes {
+  readonly dir: string;
+
+  constructor(execRoot: string) {
+    this.dir = join(execRoot, 'netns');
+  }
+
+  path(containerId: string): string {
+    return join(this.dir, containerId);
+  }
+
+  async exists(containerId: string): Promise<boolean> {
+    // A bind-mounted nsfs file reports the namespace's inode, not the empty file's.
+    const [st, parent] = await Promise.all([fs.stat(this.path(containerId)).catch(() => undefined), fs.stat(this.dir).catch(() => undefined)]);
+    return !!st && !!parent && st.dev !== parent.dev;
+  }
+
+  async create(containerId: string): Promise<string> {
+    const p = this.path(containerId);
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (await this.exists(containerId)) return p;
+    await fs.writeFile(p, '', { mode: 0o600 });
+    await new Promise<void>((resolve, reject) => {
+      const u = spawn('/usr/bin/unshare', [`--net=${p}`, '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      u.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      u.on('error', (e) => reject(new SystemError(`unshare: ${e.message}`)));
+      u.on('close', (code) => (code === 0 ? resolve() : reject(new SystemError(`creating network namespace: ${err.trim() || `exit ${code}`}`))));
+    });
+    return p;
+  }
+
+  /** Unmounts and deletes the namespace file; the kernel frees the namespace (and its veth end) with its last user. */
+  async remove(containerId: string): Promise<void> {
+    const p = this.path(containerId);
+    try {
+      umount2(p, MNT_DETACH);
+    } catch {
+      /* not mounted */
+    }
+    await fs.rm(p, { force: true });
+  }
+}
