@@ -197,6 +197,14 @@ test('a tmpfs-backed local volume is mounted while used and unmounted after', ()
   assert.match(line, /^tmpfs \/t tmpfs rw,.*size=1024k,mode=700/);
   assert.ok(!mounted(v.Mountpoint), 'unmounted after the last user exited');
   ok(d.docker(['volume', 'rm', 'ramvol']));
+  // A bind-backed volume writes through to the host directory, and removing it leaves that directory alone.
+  const hostDir = join(d.root, 'bind-backed');
+  mkdirSync(hostDir);
+  ok(d.docker(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${hostDir}`, 'bindvol']));
+  ok(d.docker(['run', '--rm', '-v', 'bindvol:/b', 'busybox', 'sh', '-c', 'echo through > /b/f']));
+  assert.equal(readFileSync(join(hostDir, 'f'), 'utf8'), 'through\n');
+  ok(d.docker(['volume', 'rm', 'bindvol']));
+  assert.equal(readFileSync(join(hostDir, 'f'), 'utf8'), 'through\n');
   const bad = d.docker(['volume', 'create', '-o', 'bogus=1', 'badopt']);
   assert.match(bad.stderr, /invalid option: "bogus"/);
 });
