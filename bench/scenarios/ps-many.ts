@@ -1,7 +1,9 @@
 // Scenario ps-many: N running containers per engine (started through the API in parallel
-// batches), then `ps` through the engine's CLI timed over repeated runs.
+// batches), then `ps` through the engine's CLI timed over repeated runs; for daemons also the bare
+// `GET /containers/json` over the socket, to tell the daemon's share from the CLI's.
 import type { BenchContext } from '../context.js';
 import { timed } from '../proc.js';
+import { apiCall } from '../engine-api.js';
 import { summarize, table, ms, ratio } from '../stats.js';
 
 export async function psMany(ctx: BenchContext): Promise<void> {
@@ -19,7 +21,15 @@ export async function psMany(ctx: BenchContext): Promise<void> {
       if (lines !== n) throw new Error(`${e.name} ps listed ${lines} containers, expected ${n}`);
       if (i >= 2) samples.push(r.ms);
     }
-    ctx.results.psMany.set(e.name, { containers: n, summary: summarize(samples) });
+    const api: number[] = [];
+    const socket = (e as { socket?: string }).socket;
+    for (let i = 0; socket && i < 2 + ctx.opts.psIterations; i++) {
+      const t0 = performance.now();
+      const r = await apiCall(socket, 'GET', '/containers/json');
+      if (r.status !== 200) throw new Error(`${e.name} GET /containers/json: ${r.status}`);
+      if (i >= 2) api.push(performance.now() - t0);
+    }
+    ctx.results.psMany.set(e.name, { containers: n, summary: summarize(samples), api: api.length ? summarize(api) : undefined });
     process.stderr.write(`ps-many: removing ${n} containers from ${e.name}\n`);
     await e.removeAllContainers(ctx.opts.concurrency);
   }
@@ -27,8 +37,8 @@ export async function psMany(ctx: BenchContext): Promise<void> {
   console.log(`\n## ps-many: \`ps\` with ${n} running containers\n`);
   console.log(
     table(
-      ['engine', 'p50', 'p90', 'min', 'n', 'ratio vs berthd'],
-      [...ctx.results.psMany].map(([name, { summary: s }]) => [name, ms(s.p50), ms(s.p90), ms(s.min), String(s.n), ratio(s.p50, base)]),
+      ['engine', 'p50', 'p90', 'min', 'n', 'ratio vs berthd', 'API only p50'],
+      [...ctx.results.psMany].map(([name, { summary: s, api }]) => [name, ms(s.p50), ms(s.p90), ms(s.min), String(s.n), ratio(s.p50, base), api ? ms(api.p50) : '-']),
     ),
   );
 }
