@@ -27,7 +27,7 @@ export class ContainerMounts {
   private active = new Set<string>();
 
   constructor(
-    private readonly volumes: VolumeService,
+    readonly volumes: VolumeService,
     private readonly log: Logger,
   ) {}
 
