@@ -36,7 +36,9 @@ export class ApiServer {
    * through the same dispatch as on the unix socket. Resolves the bound port (for port 0).
    */
   async listenTcp(host: string, port: number, tls?: https.ServerOptions): Promise<number> {
-    const server = this.serve(tls ? https.createServer({ keepAlive: true, ...tls }) : http.createServer({ keepAlive: true }));
+    // allowHalfOpen: a client's CloseWrite after stdin (a TLS close_notify) must leave the daemon
+    // able to send the rest of a hijacked stream; node:http does this for plain sockets itself.
+    const server = this.serve(tls ? https.createServer({ keepAlive: true, allowHalfOpen: true, ...tls }) : http.createServer({ keepAlive: true }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

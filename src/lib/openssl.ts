@@ -13,17 +13,20 @@ export const OPENSSL = 'openssl';
 /** Runs openssl with args; resolves stdout, rejects with its stderr on a non-zero exit. */
 export function openssl(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(OPENSSL, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(OPENSSL, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', (e) => reject(new SystemError(`cannot run ${OPENSSL}: ${e.message}`)));
     p.on('close', (code) => {
       if (code === 0) resolve(out);
       else reject(new SystemError(`${OPENSSL} ${args[0]} failed: ${err.trim() || `exit status ${code}`}`));
     });
-    p.stdin.end(input ?? '');
+    if (p.stdin) {
+      p.stdin.on('error', () => undefined); // openssl exiting early shows in its status and stderr
+      p.stdin.end(input);
+    }
   });
 }
 
