@@ -19,6 +19,11 @@ Options:
       --live-restore            Keep containers running while the daemon is down (default true)
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
+      --tls                     Use TLS; implied by --tlsverify
+      --tlscacert string        Trust certs signed only by this CA (default "~/.docker/ca.pem")
+      --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
+      --tlskey string           Path to TLS key file (default "~/.docker/key.pem")
+      --tlsverify               Use TLS and verify the remote
   -D, --debug                   Enable debug mode
   -v, --version                 Print version information and quit
 `;
