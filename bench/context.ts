@@ -34,6 +34,12 @@ export interface BenchContext {
   engines: Engine[];
   raws: RawRuntime[];
   results: Results;
+  /** `run --rm` containers each daemon has served so far (idle-rss reports it). */
+  served: Map<string, number>;
+}
+
+export function countServed(ctx: BenchContext, engine: string, n = 1): void {
+  ctx.served.set(engine, (ctx.served.get(engine) ?? 0) + n);
 }
 
 export const RUN_RM_ARGS = ['run', '--rm', '--network', 'none', 'busybox', 'true'];

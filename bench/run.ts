@@ -22,10 +22,11 @@ import { printTargets } from './targets.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'run-rm': runRm,
+  // right after run-rm, before mass create/remove leaves the disk busy with writeback
+  phases,
   'idle-rss': idleRss,
   'per-container': perContainer,
   'ps-many': psMany,
-  phases,
 };
 /** Diagnostics that run only when named. */
 const ON_REQUEST = new Set(['phases']);
@@ -74,7 +75,7 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unknown scenario or flag: ${a}\n\n${USAGE}`);
   }
   for (const e of o.engines) if (!ALL_ENGINES.includes(e)) throw new Error(`unknown engine ${e}: choose from ${ALL_ENGINES.join(', ')}`);
-  // keep the canonical order: idle-rss reads what run-rm left behind
+  // keep the canonical order: idle-rss and phases read what run-rm left behind
   o.scenarios = Object.keys(SCENARIOS).filter((s) => (o.scenarios.length === 0 ? !ON_REQUEST.has(s) : o.scenarios.includes(s)));
   return o;
 }
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   const tar = busyboxTar(work);
 
   const berthd = new Berthd({ cpuProfDir: opts.cpuProfDir });
-  const ctx: BenchContext = { opts, berthd, engines: [berthd], raws: [], results: { runRm: new Map(), idleRss: new Map(), perContainer: new Map(), psMany: new Map() } };
+  const ctx: BenchContext = { opts, berthd, engines: [berthd], raws: [], results: { runRm: new Map(), idleRss: new Map(), perContainer: new Map(), psMany: new Map() }, served: new Map() };
   const skipped: string[] = [];
   if (opts.engines.includes('dockerd')) installed('dockerd') ? ctx.engines.push(new Dockerd()) : skipped.push('dockerd (not installed)');
   if (opts.engines.includes('podman')) installed('podman') ? ctx.engines.push(new Podman()) : skipped.push('podman (not installed)');

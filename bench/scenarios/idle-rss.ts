@@ -1,7 +1,7 @@
 // Scenario idle-rss: resident memory of each daemon (berthd; dockerd + its containerd) right
 // after start, and again once it has served the run-rm loop (run here if run-rm was not chosen).
 import type { BenchContext } from '../context.js';
-import { RUN_RM_ARGS } from '../context.js';
+import { RUN_RM_ARGS, countServed } from '../context.js';
 import type { Engine } from '../engines/engine.js';
 import { rssKiB, timed, sleep } from '../proc.js';
 import { table, mib } from '../stats.js';
@@ -26,10 +26,11 @@ export async function idleRss(ctx: BenchContext): Promise<void> {
     if (!ranRunRm) {
       process.stderr.write(`idle-rss: ${runs} runs on ${e.name}\n`);
       for (let i = 0; i < runs; i++) await timed(e.cli(RUN_RM_ARGS));
+      countServed(ctx, e.name, runs);
     }
     await sleep(1000);
     entry.afterRuns = await daemonRss(e);
-    entry.runs = runs * (e.name === 'berthd' && ranRunRm ? 2 : 1); // berthd also served the berth CLI row
+    entry.runs = ctx.served.get(e.name) ?? 0;
   }
   console.log(`\n## idle-rss: daemon VmRSS (dockerd = dockerd + containerd)\n`);
   console.log(

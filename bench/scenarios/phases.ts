@@ -3,7 +3,7 @@
 // reported) and times each step, per daemon; what the CLI adds is the run-rm p50 minus the sum.
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { BenchContext } from '../context.js';
+import { countServed, type BenchContext } from '../context.js';
 import { apiCall } from '../engine-api.js';
 import { summarize, table, ms } from '../stats.js';
 
@@ -74,6 +74,7 @@ export async function phases(ctx: BenchContext): Promise<void> {
     const samples: Record<Phase, number>[] = [];
     for (let i = 0; i < ctx.opts.warmup + ctx.opts.iterations; i++) {
       const r = await once(socket);
+      countServed(ctx, e.name);
       if (i >= ctx.opts.warmup) samples.push(r);
     }
     const cliP50 = ctx.results.runRm.get(e.name)?.p50;
@@ -81,7 +82,7 @@ export async function phases(ctx: BenchContext): Promise<void> {
       const s = summarize(samples.map((x) => x[p]));
       rows.push([e.name, p, ms(s.p50), ms(s.p90), ms(s.min)]);
     }
-    if (cliP50 !== undefined) rows.push([e.name, 'docker CLI + rest (run-rm p50 − total p50)', ms(cliP50 - summarize(samples.map((x) => x.total)).p50), '', '']);
+    if (cliP50 !== undefined) rows.push([e.name, '≈ docker CLI share (run-rm p50 − total p50)', ms(cliP50 - summarize(samples.map((x) => x.total)).p50), '', '']);
   }
   console.log(`\n## phases: one run --rm replayed over the API (p50 per step)\n`);
   console.log(table(['engine', 'phase', 'p50', 'p90', 'min'], rows, [1]));

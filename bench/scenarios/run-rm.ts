@@ -2,12 +2,14 @@
 // round-robin so a noisy neighbour on this shared machine hits every row alike, next to raw
 // `crun run` / `runc run` of the same busybox tree (the floor).
 import type { BenchContext } from '../context.js';
-import { RUN_RM_ARGS } from '../context.js';
+import { RUN_RM_ARGS, countServed } from '../context.js';
 import { timed, type Command } from '../proc.js';
 import { summarize, table, ms, ratio } from '../stats.js';
 
 interface Row {
   label: string;
+  /** The daemon that serves this row, if any. */
+  daemon?: string;
   once: () => Promise<number>;
   samples: number[];
   error?: string;
@@ -15,8 +17,9 @@ interface Row {
 
 export async function runRm(ctx: BenchContext): Promise<void> {
   const rows: Row[] = [];
-  const viaCli = (label: string, c: Command): Row => ({
+  const viaCli = (label: string, daemon: string | undefined, c: Command): Row => ({
     label,
+    daemon,
     samples: [],
     once: async () => {
       const r = await timed(c);
@@ -24,8 +27,8 @@ export async function runRm(ctx: BenchContext): Promise<void> {
       return r.ms;
     },
   });
-  for (const e of ctx.engines) rows.push(viaCli(e.name, e.cli(RUN_RM_ARGS)));
-  rows.splice(1, 0, viaCli('berthd (berth CLI)', ctx.berthd.berth(RUN_RM_ARGS)));
+  for (const e of ctx.engines) rows.push(viaCli(e.name, e.name, e.cli(RUN_RM_ARGS)));
+  rows.splice(1, 0, viaCli('berthd (berth CLI)', 'berthd', ctx.berthd.berth(RUN_RM_ARGS)));
   for (const raw of ctx.raws) {
     rows.push({
       label: `raw ${raw.name} run`,
@@ -47,6 +50,7 @@ export async function runRm(ctx: BenchContext): Promise<void> {
       if (row.error) continue;
       try {
         const t = await row.once();
+        if (row.daemon) countServed(ctx, row.daemon);
         if (i >= warmup) row.samples.push(t);
       } catch (err) {
         row.error = (err as Error).message;
