@@ -266,6 +266,7 @@ export class ContainerService {
     const image = this.o.images.byId(c.Image);
     const runtime = this.runtimeFor(c);
     const bundle = this.bundleDir(c.Id);
+    await this.deleteFromRuntime(c);
     // Log lines of this run carry conmon timestamps from here on.
     const startedAt = Date.now() / 1000 - 0.001;
     await fs.rm(join(this.exitDir, c.Id), { force: true });
@@ -359,15 +360,8 @@ export class ContainerService {
         fs.access(join(this.bundleDir(c.Id), 'oom')).then(() => true, () => false),
       ]);
       const code = raw.trim() === '' ? 255 : Number(raw.trim());
-      await Promise.all([
-        this.runtimeFor(c)
-          .delete(c.Id, true)
-          .catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
-        this.o.layers.unmountRW(c.Id).catch(() => undefined),
-        this.mounts?.teardown(c).catch(() => undefined),
-      ]);
-      await this.network?.containerStopped(c).catch((err) => this.o.log.warn(`network teardown ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
-      removeCgroupDirs(this.cgroupsPath(c));
+      // Waiters hear of the exit first; the clean-up below still holds this container's lock,
+      // so nothing can start or remove it half-cleaned.
       this.logFiles.exited(c);
       this.endRun(c.Id);
       transition(c, 'exited');
@@ -379,6 +373,15 @@ export class ContainerService {
       if (oom) this.event(c, 'oom');
       this.event(c, 'die', { exitCode: String(code) });
       this.notifyWaiters(c, ['not-running', 'next-exit']);
+      await Promise.all([
+        this.runtimeFor(c)
+          .delete(c.Id, true)
+          .catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
+        this.o.layers.unmountRW(c.Id).catch(() => undefined),
+        this.mounts?.teardown(c).catch(() => undefined),
+        this.network?.containerStopped(c).catch((err) => this.o.log.warn(`network teardown ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
+      ]);
+      removeCgroupDirs(this.cgroupsPath(c));
     });
     if (c.HostConfig.AutoRemove) {
       await this.remove(c.Id, { force: false, volumes: true }).catch((err) => this.o.log.warn(`auto-remove ${id}: ${errorMessage(err)}`));
@@ -539,11 +542,13 @@ export class ContainerService {
       this.health?.stopped(c);
       if (c.State.Status !== 'removing') transition(c, 'removing');
       await this.store.save(c);
-      await this.runtimeFor(c).delete(c.Id, true).catch(() => undefined);
-      await this.o.layers.removeRW(c.Id);
-      await this.mounts?.removed(c, opts.volumes);
-      await this.network?.containerRemoved(c).catch((err) => this.o.log.warn(`network removal ${c.Id.slice(0, 12)}: ${errorMessage(err)}`));
-      await fs.rm(this.bundleDir(c.Id), { recursive: true, force: true });
+      await this.deleteFromRuntime(c);
+      await Promise.all([
+        this.o.layers.removeRW(c.Id),
+        this.mounts?.removed(c, opts.volumes),
+        this.network?.containerRemoved(c).catch((err) => this.o.log.warn(`network removal ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
+        fs.rm(this.bundleDir(c.Id), { recursive: true, force: true }),
+      ]);
       await this.store.remove(c);
     });
     this.event(c, 'destroy');
@@ -731,6 +736,13 @@ export class ContainerService {
 
   imageOf(c: ContainerRecord): Image | undefined {
     return this.o.images.byId(c.Image);
+  }
+
+  /** Deletes the runtime's record of the container, if it still has one (a stat, not a spawn). */
+  private async deleteFromRuntime(c: ContainerRecord): Promise<void> {
+    const runtime = this.runtimeFor(c);
+    const exists = await fs.access(join(runtime.spec.root, c.Id)).then(() => true, () => false);
+    if (exists) await runtime.delete(c.Id, true).catch(() => undefined);
   }
 
   cgroupsPath(c: ContainerRecord): string {

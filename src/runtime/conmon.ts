@@ -70,6 +70,8 @@ export async function launchConmon(o: ConmonOptions): Promise<ConmonResult> {
   const child = spawn(CONMON_PATH, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3' },
+    // conmon 2.1.6 also writes its `oom` marker relative to its working directory.
+    cwd: o.persistDir,
     detached: true,
   });
   let stderr = '';
@@ -183,6 +185,7 @@ export function launchConmonExec(o: {
   const child = spawn(CONMON_PATH, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+    cwd: o.sessionDir,
     detached: true,
   });
   let stderr = '';
