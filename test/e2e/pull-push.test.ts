@@ -41,8 +41,8 @@ async function waitHttp(url: string): Promise<void> {
 }
 
 /** Berth's registry server as its own process. */
-async function berthRegistry(root: string, port: number): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [join(REPO, 'dist/src/distribution/registry/main.js'), 'serve', '--addr', `127.0.0.1:${port}`, '--root', root], { stdio: 'ignore' });
+async function berthRegistry(root: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const p = spawn(process.execPath, [join(REPO, 'dist/src/distribution/registry/main.js'), 'serve', '--addr', `127.0.0.1:${port}`, '--root', root], { stdio: 'ignore', env: { ...process.env, ...env } });
   children.push(p);
   await waitHttp(`http://127.0.0.1:${port}/v2/`);
   return p;
@@ -64,6 +64,18 @@ async function kill(p: ChildProcess): Promise<void> {
   const gone = new Promise((r) => p.once('exit', r));
   p.kill('SIGKILL');
   await gone;
+}
+
+/** The docker CLI without blocking this process (in-process servers must keep answering). */
+function dockerAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('/usr/local/bin/docker', args, { env: d.env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 function layerCount(): number {
@@ -154,4 +166,183 @@ test('a Docker Hub name is refused without traffic when no registry mirror is co
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /registry-mirrors/);
   assert.ok(Date.now() - started < 5000);
+});
+
+test('push to and pull from Debian’s docker-registry (distribution 2.8)', async () => {
+  const p = await freePort();
+  const reg = await distributionRegistry(join(d.root, 'distribution'), p);
+  const name = `127.0.0.1:${p}/dist/busybox:v2`;
+  assert.equal(d.docker(['tag', `127.0.0.1:${port}/test/busybox:v1`, name]).code, 0);
+  const push = d.docker(['push', name]);
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  assert.match(push.stdout, /v2: digest: sha256:[0-9a-f]{64} size: \d+/);
+  const id = d.docker(['image', 'inspect', '--format', '{{.Id}}', name]).stdout.trim();
+  assert.equal(d.docker(['rmi', '-f', id]).code, 0);
+  const pull = d.docker(['pull', name]);
+  assert.equal(pull.code, 0, pull.stderr + pull.stdout);
+  assert.match(pull.stdout, /Pull complete/);
+  assert.equal(d.docker(['image', 'inspect', '--format', '{{.Id}}', name]).stdout.trim(), id);
+  await kill(reg);
+});
+
+test('skopeo copies what berthd pushed out and back in (Docker and OCI manifests), berthd pulls both', async () => {
+  const p = await freePort();
+  const reg = await distributionRegistry(join(d.root, 'distribution-skopeo'), p);
+  const src = `docker://127.0.0.1:${port}/test/busybox:v1`;
+  const insp = spawnSync('skopeo', ['inspect', '--tls-verify=false', src], { encoding: 'utf8' });
+  assert.equal(insp.status, 0, insp.stderr);
+  assert.equal(JSON.parse(insp.stdout).Architecture, 'amd64');
+  const tags = spawnSync('skopeo', ['list-tags', '--tls-verify=false', `docker://127.0.0.1:${port}/test/busybox`], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(tags.stdout).Tags, ['v1']);
+  // berthd's registry → distribution, then as OCI back into berthd's registry under a new name.
+  const out = spawnSync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', src, `docker://127.0.0.1:${p}/copied/busybox:v3`], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const oci = spawnSync('skopeo', ['copy', '--format', 'oci', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://127.0.0.1:${p}/copied/busybox:v3`, `docker://127.0.0.1:${port}/oci/busybox:v4`], { encoding: 'utf8' });
+  assert.equal(oci.status, 0, oci.stderr);
+  for (const ref of [`127.0.0.1:${p}/copied/busybox:v3`, `127.0.0.1:${port}/oci/busybox:v4`]) {
+    const pull = d.docker(['pull', ref]);
+    assert.equal(pull.code, 0, pull.stderr + pull.stdout);
+    const run = d.docker(['run', '--rm', ref, 'echo', 'copied-ok']);
+    assert.equal(run.stdout.trim(), 'copied-ok', run.stderr);
+  }
+  await kill(reg);
+});
+
+/** A registry that serves one image whose layer blob does not match its digest. */
+async function corruptRegistry(): Promise<{ url: string; close(): Promise<void> }> {
+  const dir = join(d.root, 'corrupt');
+  mkdirSync(join(dir, 'tree'), { recursive: true });
+  writeFileSync(join(dir, 'tree', 'hello'), 'hello from a corrupted layer\n'.repeat(1000));
+  const tar = spawnSync('tar', ['-C', join(dir, 'tree'), '-cf', '-', '.']).stdout as Buffer;
+  const gz = gzipSync(tar);
+  const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha(tar)] } }));
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: sha(config) }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: gz.length, digest: sha(gz) }] }));
+  const bad = Buffer.from(gz);
+  bad[bad.length - 20] ^= 0xff;
+  const blobs = new Map([[sha(config), config], [sha(gz), bad]]);
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '';
+    if (url === '/v2/') return res.end('{}');
+    if (url.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' });
+      return res.end(manifest);
+    }
+    const blob = blobs.get(url.split('/blobs/')[1] ?? '');
+    if (blob) return res.end(blob);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+test('a blob whose content does not match its digest is refused and leaves no layer', async () => {
+  const reg = await corruptRegistry();
+  const layers = layerCount();
+  const dirs = driverDirs();
+  const pull = await dockerAsync(['pull', `${reg.url}/bad/image:latest`]);
+  assert.notEqual(pull.code, 0);
+  assert.match(pull.stderr, /digest mismatch: expected sha256:[0-9a-f]{64} got sha256:[0-9a-f]{64}|incorrect header check|invalid (stored block|distance|code)/);
+  assert.equal(layerCount(), layers);
+  assert.deepEqual(driverDirs(), dirs);
+  await reg.close();
+});
+
+/** POST /images/create, calling `onMessage` for each JSON message; resolves with all of them. */
+function pullStream(ref: string, onMessage: (m: any) => void): Promise<any[]> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: d.socket, method: 'POST', path: `/v1.45/images/create?fromImage=${encodeURIComponent(ref)}` }, (res) => {
+      const all: any[] = [];
+      let buf = '';
+      res.on('data', (c: Buffer) => {
+        buf += c.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (!line) continue;
+          const m = JSON.parse(line);
+          all.push(m);
+          onMessage(m);
+        }
+      });
+      res.on('end', () => resolve(all));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('killing the registry in the middle of a 50 MiB pull leaves no layer behind; the retry succeeds', async () => {
+  const p = await freePort();
+  const root = join(d.root, 'registry-kill');
+  let reg = await berthRegistry(root, p);
+  const tree = join(d.root, 'big');
+  mkdirSync(tree, { recursive: true });
+  await fs.writeFile(join(tree, 'random.bin'), randomBytes(50 << 20));
+  const tar = join(d.root, 'big.tar');
+  assert.equal(spawnSync('tar', ['-C', tree, '-cf', tar, '.']).status, 0);
+  const name = `127.0.0.1:${p}/big/random:v1`;
+  assert.equal(d.docker(['import', tar, name]).code, 0);
+  const push = d.docker(['push', name], { timeout: 120_000 });
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  await fs.rm(tar);
+  await fs.rm(tree, { recursive: true });
+  const id = d.docker(['image', 'inspect', '--format', '{{.Id}}', name]).stdout.trim();
+  assert.equal(d.docker(['rmi', '-f', id]).code, 0);
+
+  const layers = layerCount();
+  const dirs = driverDirs();
+  let killed = false;
+  const msgs = await pullStream(name, (m) => {
+    if (!killed && m.status === 'Downloading' && m.progressDetail?.current > 0) {
+      killed = true;
+      reg.kill('SIGKILL');
+    }
+  });
+  assert.ok(killed, 'the registry was killed during the download');
+  const last = msgs[msgs.length - 1];
+  assert.ok(last.error, JSON.stringify(last));
+  assert.equal(layerCount(), layers);
+  assert.deepEqual(driverDirs(), dirs);
+  assert.notEqual(d.docker(['image', 'inspect', name]).code, 0);
+  assert.deepEqual(readdirSync(join(d.dataRoot, 'tmp', 'pulls')), []);
+
+  reg = await berthRegistry(root, p);
+  const retry = d.docker(['pull', name], { timeout: 120_000 });
+  assert.equal(retry.code, 0, retry.stderr + retry.stdout);
+  assert.equal(d.docker(['image', 'inspect', '--format', '{{.Id}}', name]).stdout.trim(), id);
+  assert.equal(d.docker(['rmi', name]).code, 0);
+  await kill(reg);
+});
+
+test('docker login checks the password against an htpasswd registry; push needs it', async () => {
+  const { bcryptHash } = await import('../../src/distribution/registry/bcrypt.js');
+  const dir = join(d.root, 'auth-registry');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'htpasswd'), `alice:${bcryptHash('s3cret', '$2y$05$abcdefghijklmnopqrstuu')}\n`);
+  const p = await freePort();
+  const reg = await berthRegistry(join(dir, 'data'), p, { REGISTRY_AUTH_HTPASSWD_REALM: 'test', REGISTRY_AUTH_HTPASSWD_PATH: join(dir, 'htpasswd') });
+  const bad = d.docker(['login', '-u', 'alice', '-p', 'wrong', `127.0.0.1:${p}`]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /401 Unauthorized/);
+  const name = `127.0.0.1:${p}/private/busybox:v1`;
+  const anyImage = d.docker(['images', '-q']).stdout.split('\n')[0]!;
+  assert.equal(d.docker(['tag', anyImage, name]).code, 0);
+  const anon = d.docker(['push', name]);
+  assert.notEqual(anon.code, 0);
+  const good = d.docker(['login', '-u', 'alice', '-p', 's3cret', `127.0.0.1:${p}`]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /Login Succeeded/);
+  const push = d.docker(['push', name]);
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  assert.match(push.stdout, /v1: digest:/);
+  await kill(reg);
 });

@@ -252,6 +252,10 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
 /** Registers a layer stream, then makes sure its compressed digest was verified to the last byte. */
 async function registerChecked(deps: DistributionDeps, _i: number, input: Readable, parent: string | undefined, diffId: string, chainId: string, newly: string[]): Promise<void> {
   const existed = deps.layers.has(chainId);
+  // The layer store may finish with the tar before the compressed digest is checked at the end
+  // of the stream: keep the error for the check below instead of letting it go unhandled.
+  let late: unknown;
+  input.on('error', (err) => (late ??= err));
   let layer;
   try {
     layer = await deps.layers.register(input, parent, { expectedDiffId: diffId });
@@ -260,13 +264,14 @@ async function registerChecked(deps: DistributionDeps, _i: number, input: Readab
   }
   if (!existed) newly.push(layer.chainId);
   // A tar reader may stop at the end-of-archive blocks; the rest still has to hash correctly.
-  if (!input.readableEnded) {
-    await new Promise<void>((resolve, reject) => {
-      input.on('end', resolve).on('error', reject).resume();
-    }).catch(async (err) => {
-      if (!existed) await deps.layers.release(layer.chainId, (x) => deps.images.layerInUse(x)).catch(() => undefined);
-      throw err;
+  if (!input.readableEnded && !late) {
+    await new Promise<void>((resolve) => {
+      input.on('end', resolve).on('error', () => resolve()).on('close', resolve).resume();
     });
+  }
+  if (late) {
+    if (!existed) await deps.layers.release(layer.chainId, (x) => deps.images.layerInUse(x)).catch(() => undefined);
+    throw new InvalidParameter(`failed to register layer: ${(late as Error).message}`);
   }
   if (layer.chainId !== chainId) throw new InvalidParameter(`layer chain mismatch: expected ${chainId}, got ${layer.chainId}`);
 }
