@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { CLIENT_API_VERSION, jsonMessages } from '../client.js';
-import { inspectFormatHelp, noArgs, type Command, type CommandContext } from '../command.js';
+import { inspectFormatHelp, noArgs, rangeArgs, type Command, type CommandContext } from '../command.js';
 import { renderTemplate, TemplateError } from '../template/index.js';
 import { TabWriter } from '../template/tabwriter.js';
 import { StatusError } from '../status-error.js';
@@ -294,12 +294,15 @@ async function printBootstrap(ctx: CommandContext, res: NodeJS.ReadableStream & 
 
 export const bootstrapCommand: Command = {
   name: 'bootstrap',
-  usage: '',
-  short: "Create busybox:latest from Debian's busybox-static (Berth only)",
-  args: noArgs,
-  flags: [{ name: 'tag', short: 't', kind: 'string', help: 'Name and tag for the image', default: 'busybox:latest' }],
+  usage: '[busybox|registry]',
+  short: "Create busybox:latest from Debian's busybox-static, or registry:2 running Berth's registry (Berth only)",
+  args: rangeArgs(0, 1),
+  flags: [{ name: 'tag', short: 't', kind: 'string', help: 'Name and tag for the image (default busybox:latest or registry:2)' }],
   async run(ctx, flags) {
-    const res = await ctx.client().request('POST', '/berth/bootstrap', { versioned: false, query: { tag: flags.string('tag') } });
+    const image = flags.args[0] ?? 'busybox';
+    if (image !== 'busybox' && image !== 'registry') throw new StatusError(`unknown bootstrap image "${image}": choose busybox or registry`, 125);
+    const query = { tag: flags.string('tag') || undefined, image: image === 'registry' ? 'registry' : undefined };
+    const res = await ctx.client().request('POST', '/berth/bootstrap', { versioned: false, query });
     await printBootstrap(ctx, res, String(res.headers['content-type'] ?? ''));
   },
 };

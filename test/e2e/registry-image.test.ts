@@ -1,0 +1,80 @@
+// The guide's registry: `berth bootstrap registry` builds registry:2, which runs Berth's registry
+// server in a container (host network until published ports exist); images are pushed to it and
+// pulled back through berthd, and --restart=always brings it back after a daemon restart.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { TestDaemon, busyboxTar, sleep } from './harness.js';
+
+let d: TestDaemon;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function answers(url: string, tries = 200): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      http.get(url, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      }).on('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+before(async () => {
+  d = new TestDaemon();
+  await d.start();
+  assert.equal(d.docker(['import', busyboxTar(d.root), 'busybox']).code, 0);
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+test('berth bootstrap registry, docker run registry:2, then push and pull through it', async () => {
+  const boot = d.berth(['bootstrap', 'registry'], { timeout: 180_000 });
+  assert.equal(boot.code, 0, boot.stderr);
+  assert.match(boot.stdout, /registry:2/);
+  const cfg = JSON.parse(d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'registry:2']).stdout);
+  assert.deepEqual(cfg.ExposedPorts, { '5000/tcp': {} });
+  assert.deepEqual(cfg.Volumes, { '/var/lib/registry': {} });
+  assert.ok(cfg.Env.includes('REGISTRY_HTTP_ADDR=:5000'));
+
+  const port = await freePort();
+  const name = `registry-${process.pid}`;
+  const run = d.docker(['run', '-d', '--network', 'host', '--restart=always', '--name', name, '-e', `REGISTRY_HTTP_ADDR=127.0.0.1:${port}`, 'registry:2']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(await answers(`http://127.0.0.1:${port}/v2/`), `registry did not answer: ${d.docker(['logs', name]).stderr}`);
+
+  const ref = `127.0.0.1:${port}/guide/busybox:v1`;
+  assert.equal(d.docker(['tag', 'busybox', ref]).code, 0);
+  const push = d.docker(['push', ref]);
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  const id = d.docker(['image', 'inspect', '--format', '{{.Id}}', ref]).stdout.trim();
+  assert.equal(d.docker(['rmi', '-f', id]).code, 0);
+  const pull = d.docker(['pull', ref]);
+  assert.equal(pull.code, 0, pull.stderr + pull.stdout);
+  assert.match(pull.stdout, /Pull complete/);
+
+  // After a daemon restart the always-restarted registry serves the image it stored in its volume.
+  await d.terminate();
+  d.docker(['ps']);
+  await d.start();
+  if (!(await answers(`http://127.0.0.1:${port}/v2/guide/busybox/tags/list`, 100))) {
+    assert.fail(`registry not back after restart: ${d.docker(['ps', '-a']).stdout}`);
+  }
+  d.docker(['rm', '-f', name]);
+});
