@@ -13,6 +13,7 @@ import { createCommand, runCommand } from './commands/run.js';
 import { killCommand, logsCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './commands/containers.js';
 import { execCommand } from './commands/exec.js';
 import { imagesCommand, importCommand } from './commands/images.js';
+import { loginCommand, pullCommand, pushCommand } from './commands/distribution.js';
 import { buildCommand } from './commands/build.js';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect.js';
 import { bootstrapCommand, infoCommand, versionCommand } from './commands/system.js';
@@ -42,6 +43,9 @@ const topLevel: Command[] = [
   infoCommand,
   createCommand,
   importCommand,
+  pullCommand,
+  pushCommand,
+  loginCommand,
   buildCommand,
   inspectCommand,
   killCommand,
@@ -78,7 +82,7 @@ const containerGroup: CommandGroup = {
 const imageGroup: CommandGroup = {
   name: 'image',
   short: 'Manage images',
-  commands: [buildCommand, importCommand, imageInspectCommand, { ...imagesCommand, name: 'ls', usage: '[OPTIONS] [REPOSITORY[:TAG]]' }],
+  commands: [buildCommand, importCommand, imageInspectCommand, { ...imagesCommand, name: 'ls', usage: '[OPTIONS] [REPOSITORY[:TAG]]' }, pullCommand, pushCommand],
 };
 
 const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', commands: [infoCommand, dialStdioCommand] };

@@ -346,3 +346,20 @@ test('docker login checks the password against an htpasswd registry; push needs 
   assert.match(push.stdout, /v1: digest:/);
   await kill(reg);
 });
+
+test('berth push and berth pull speak to the same registry as docker', () => {
+  const name = `127.0.0.1:${port}/berth/cli:v9`;
+  const anyImage = d.docker(['images', '-q']).stdout.split('\n')[0]!;
+  assert.equal(d.docker(['tag', anyImage, name]).code, 0);
+  const push = d.berth(['push', name]);
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  assert.match(push.stdout, /v9: digest: sha256:[0-9a-f]{64} size: \d+/);
+  assert.equal(d.docker(['rmi', name]).code, 0);
+  const pull = d.berth(['pull', name]);
+  assert.equal(pull.code, 0, pull.stderr + pull.stdout);
+  assert.match(pull.stdout, /Status: (Downloaded newer image|Image is up to date) for 127\.0\.0\.1:\d+\/berth\/cli:v9/);
+  assert.equal(pull.stdout.trim().split('\n').pop(), name);
+  const hub = d.berth(['pull', 'busybox']);
+  assert.equal(hub.code, 1);
+  assert.match(hub.stderr, /registry-mirrors/);
+});
