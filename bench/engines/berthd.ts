@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { onCleanup } from '../cleanup.js';
 import { must, findProcesses, kill, waitGone, inBatches, sleep, type Command, timed } from '../proc.js';
 import { ping, runDetached, containerIds, removeForce } from '../engine-api.js';
-import { removeCgroups } from '../../test/e2e/harness.js';
+import { sweepCgroup } from '../cgroup-sweep.js';
 import { DOCKER_CLI, type Engine } from './engine.js';
 
 export const REPO = new URL('../../../', import.meta.url).pathname;
@@ -99,7 +99,7 @@ export class Berthd implements Engine {
       for (const id of list.stdout.split('\n').filter(Boolean)) await timed({ cmd: `/usr/bin/${rt}`, args: ['--root', rroot, 'delete', '--force', id] });
     }
     await unmountUnder(this.root);
-    await removeCgroups(this.cgroupParent);
+    await sweepCgroup(this.cgroupParent);
     await fs.rm(this.root, { recursive: true, force: true });
   }
 }

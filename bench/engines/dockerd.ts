@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { onCleanup } from '../cleanup.js';
 import { must, findProcesses, kill, waitGone, inBatches, sleep, listProcesses, type Command } from '../proc.js';
 import { ping, runDetached, containerIds, removeForce } from '../engine-api.js';
-import { removeCgroups } from '../../test/e2e/harness.js';
+import { sweepCgroup } from '../cgroup-sweep.js';
 import { DOCKER_CLI, type Engine } from './engine.js';
 import { unmountUnder } from './berthd.js';
 
@@ -94,7 +94,7 @@ export class Dockerd implements Engine {
     }
     await unmountUnder(this.root);
     for (const m of netnsBefore) await must({ cmd: 'umount', args: ['-l', m] }).catch(() => undefined);
-    await removeCgroups(this.cgroupParent);
+    await sweepCgroup(this.cgroupParent);
     await fs.rm(this.root, { recursive: true, force: true });
     // what dockerd 20.10 leaves outside its roots, removed only if it was not there before
     if (!this.preexisting.keyJson) await fs.rm('/etc/docker/key.json', { force: true });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { onCleanup } from '../cleanup.js';
 import { must, timed, findProcesses, kill, waitGone, inBatches, type Command } from '../proc.js';
-import { removeCgroups } from '../../test/e2e/harness.js';
+import { sweepCgroup } from '../cgroup-sweep.js';
 import type { Engine } from './engine.js';
 import { unmountUnder } from './berthd.js';
 
@@ -80,8 +80,8 @@ export class Podman implements Engine {
       for (const id of list.stdout.split('\n').filter(Boolean)) await timed({ cmd: '/usr/bin/crun', args: ['--root', rroot, 'delete', '--force', id] });
     }
     await unmountUnder(this.root);
-    await removeCgroups(this.cgroupParent);
-    if (!this.hadLibpodParent) await removeCgroups('/libpod_parent');
+    await sweepCgroup(this.cgroupParent);
+    if (!this.hadLibpodParent) await sweepCgroup('/libpod_parent');
     await fs.rm(this.root, { recursive: true, force: true });
     if (!this.hadLock) await fs.rm(LOCK, { force: true });
   }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { onCleanup } from '../cleanup.js';
 import { must, timed, type Command } from '../proc.js';
-import { removeCgroups } from '../../test/e2e/harness.js';
+import { sweepCgroup } from '../cgroup-sweep.js';
 
 export class RawRuntime {
   readonly root: string;
@@ -50,7 +50,7 @@ export class RawRuntime {
   private async stop(): Promise<void> {
     const list = await timed({ cmd: this.path, args: ['--root', join(this.root, 'state'), 'list', '-q'] });
     for (const id of list.stdout.split('\n').filter(Boolean)) await this.remove(id);
-    await removeCgroups(this.cgroupParent);
+    await sweepCgroup(this.cgroupParent);
     await fs.rm(this.root, { recursive: true, force: true });
   }
 }
