@@ -363,3 +363,28 @@ test('berth push and berth pull speak to the same registry as docker', () => {
   assert.equal(hub.code, 1);
   assert.match(hub.stderr, /registry-mirrors/);
 });
+
+test('an image of several layers pulls them in parallel and stacks them in order', () => {
+  const base = `127.0.0.1:${port}/test/busybox:v1`;
+  const name = `127.0.0.1:${port}/test/layered:v1`;
+  let from = base;
+  for (const n of [1, 2, 3]) {
+    const c = `layer-${process.pid}-${n}`;
+    const run = d.docker(['run', '--name', c, from, 'sh', '-c', `head -c ${n * 300000} /dev/urandom > /file${n}; echo ${n} >> /order`]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(d.docker(['commit', c, name]).code, 0);
+    d.docker(['rm', c]);
+    from = name;
+  }
+  const push = d.docker(['push', name]);
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  const id = d.docker(['image', 'inspect', '--format', '{{.Id}}', name]).stdout.trim();
+  assert.equal(d.docker(['rmi', '-f', id]).code, 0);
+  const baseId = d.docker(['image', 'inspect', '--format', '{{.Id}}', base]).stdout.trim();
+  assert.equal(d.docker(['rmi', '-f', baseId]).code, 0);
+  const pull = d.docker(['pull', name]);
+  assert.equal(pull.code, 0, pull.stderr + pull.stdout);
+  assert.equal((pull.stdout.match(/Pull complete/g) ?? []).length, 4, pull.stdout);
+  const run = d.docker(['run', '--rm', name, 'sh', '-c', 'cat /order; ls /file1 /file2 /file3']);
+  assert.equal(run.stdout, '1\n2\n3\n/file1\n/file2\n/file3\n', run.stderr);
+});

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { InvalidParameter, NotFound, Forbidden, BerthError, Unavailable } from '../../lib/errors.js';
 import { DigestStream } from '../../layers/archive/digest.js';
 import { chainIdOf, type LayerStore } from '../../layers/store.js';
@@ -214,8 +214,14 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
         abort.signal.throwIfAborted();
         let read = 0;
         const file = createReadStream(tmp);
-        file.on('data', (c) => progress.bytes(id, 'Extracting', (read += c.length), d.size));
-        await registerChecked(deps, i, file, parent, diffIds[i]!, chains[i]!, newlyRegistered);
+        const counted = new Transform({
+          transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
+            progress.bytes(id, 'Extracting', (read += chunk.length), d.size);
+            cb(null, chunk);
+          },
+        });
+        file.on('error', (err) => counted.destroy(err));
+        await registerChecked(deps, i, file.pipe(counted), parent, diffIds[i]!, chains[i]!, newlyRegistered);
       } finally {
         await fs.rm(tmp, { force: true });
       }
@@ -241,7 +247,10 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(limit, todo.length) }, worker));
+    // Every download settles before cleaning up, so none registers a layer after the release below.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(limit, todo.length) }, worker));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw abort.signal.reason ?? failed.reason;
   } catch (err) {
     // Whole layers registered for an image that will not exist are released, base last.
     for (const c of newlyRegistered.reverse()) await deps.layers.release(c, (x) => deps.images.layerInUse(x)).catch(() => undefined);
