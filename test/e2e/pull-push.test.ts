@@ -384,7 +384,8 @@ test('an image of several layers pulls them in parallel and stacks them in order
   assert.equal(d.docker(['rmi', '-f', baseId]).code, 0);
   const pull = d.docker(['pull', name]);
   assert.equal(pull.code, 0, pull.stderr + pull.stdout);
-  assert.equal((pull.stdout.match(/Pull complete/g) ?? []).length, 4, pull.stdout);
+  assert.equal((pull.stdout.match(/Pull complete|Already exists/g) ?? []).length, 4, pull.stdout);
+  assert.ok((pull.stdout.match(/Pull complete/g) ?? []).length >= 3, pull.stdout);
   const run = d.docker(['run', '--rm', name, 'sh', '-c', 'cat /order; ls /file1 /file2 /file3']);
   assert.equal(run.stdout, '1\n2\n3\n/file1\n/file2\n/file3\n', run.stderr);
 });
