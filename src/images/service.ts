@@ -128,6 +128,17 @@ export class ImageService {
       await this.store.untag(ref);
       out.push({ Untagged: refText });
       this.events.publish('image', 'untag', img.id, { name: refText });
+      // As Docker: the last tag of a repository takes that repository's digest references along.
+      const removed = parseReference(ref);
+      const left = this.store.referencesOf(img.id);
+      if (!removed.digest && !left.some((r) => r.tag && r.name === removed.name)) {
+        for (const r of left.filter((x) => x.digest && x.name === removed.name)) {
+          const text = familiarString(r);
+          await this.store.untag(text);
+          out.push({ Untagged: text });
+          this.events.publish('image', 'untag', img.id, { name: text });
+        }
+      }
       if (this.store.referencesOf(img.id).length > 0) return out;
       if (running.length || users.stopped(img.id).length || this.store.children(img.id).length) return out;
       out.push(...(await this.deleteImage(img, o.noprune, users)));
