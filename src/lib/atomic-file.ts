@@ -4,13 +4,24 @@ import { promises as fs } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export interface WriteOptions {
+  mode?: number;
+  /**
+   * false: still atomic (temp file and rename: readers see the old or the new document, never a
+   * torn one) but not flushed to disk, for state that is reconciled at start anyway.
+   */
+  durable?: boolean;
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, modeOrOptions: number | WriteOptions = 0o600): Promise<void> {
+  const o = typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions;
+  const durable = o.durable ?? true;
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await fs.open(tmp, 'w', mode);
+  const fh = await fs.open(tmp, 'w', o.mode ?? 0o600);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } finally {
     await fh.close();
   }
@@ -20,11 +31,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dir);
+  if (durable) await syncDir(dir);
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value));
+export async function writeJsonAtomic(path: string, value: unknown, options: WriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value), options);
 }
 
 export async function readJson<T>(path: string): Promise<T> {
