@@ -1,6 +1,7 @@
 // berthd under test: started by the runner in a temp data root with its own socket, exec root and
 // cgroup parent, in its own process group (Ctrl-C reaches the runner, which then cleans up in
 // order). Driven through the real docker CLI, and through `berth` for one extra row.
+import { teardownDaemonNetworking } from '../../src/network/teardown.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs, mkdtempSync, openSync, closeSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -98,6 +99,8 @@ export class Berthd implements Engine {
       const list = await timed({ cmd: `/usr/bin/${rt}`, args: ['--root', rroot, 'list', '-q'] });
       for (const id of list.stdout.split('\n').filter(Boolean)) await timed({ cmd: `/usr/bin/${rt}`, args: ['--root', rroot, 'delete', '--force', id] });
     }
+    // the daemon's bridge, nft table and network namespaces (berthd keeps them across restarts)
+    await teardownDaemonNetworking(join(this.root, 'data'), join(this.root, 'exec')).catch(() => undefined);
     await unmountUnder(this.root);
     await sweepCgroup(this.cgroupParent);
     await fs.rm(this.root, { recursive: true, force: true });
