@@ -16,6 +16,7 @@ export const MIN_API_VERSION = '1.24';
 export class ApiServer {
   readonly router = new Router();
   private servers: http.Server[] = [];
+  private sockets = new Set<import('node:net').Socket>();
 
   constructor(private readonly log: Logger) {}
 
@@ -56,21 +57,30 @@ export class ApiServer {
       void this.dispatch(req, res, { socket, head });
     });
     server.on('clientError', (_err, socket) => socket.destroy());
+    // Hijacked streams (attach, exec) leave node:http's own bookkeeping, so close() could wait on
+    // them for ever: keep every socket to end them at shutdown.
+    server.on('connection', (socket: import('node:net').Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     // A refused TLS handshake (no or foreign client certificate) is the client's problem, not ours.
     server.on('tlsClientError', (err: Error) => this.log.debug(`TLS handshake refused: ${err.message}`));
     return server;
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
+    await Promise.all([
+      ...this.servers.map(
         (s) =>
           new Promise<void>((resolve) => {
             s.close(() => resolve());
             s.closeAllConnections();
           }),
       ),
-    );
+      Promise.resolve().then(() => {
+        for (const socket of this.sockets) socket.destroy();
+      }),
+    ]);
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {

@@ -62,9 +62,13 @@ before(async () => {
 });
 
 after(async () => {
-  await plain?.stop();
-  await d?.stop();
-  spawnSync('groupdel', [group]);
+  try {
+    await plain?.stop();
+    await d?.stop();
+  } finally {
+    const del = spawnSync('groupdel', [group], { encoding: 'utf8' });
+    if (del.status !== 0) console.error(`groupdel ${group}: ${del.stderr}`);
+  }
 });
 
 test('the unix socket is mode 0660 and owned by root and the configured group', () => {
