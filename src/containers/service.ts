@@ -373,15 +373,8 @@ export class ContainerService {
       if (oom) this.event(c, 'oom');
       this.event(c, 'die', { exitCode: String(code) });
       this.notifyWaiters(c, ['not-running', 'next-exit']);
-      await Promise.all([
-        this.runtimeFor(c)
-          .delete(c.Id, true)
-          .catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
-        this.o.layers.unmountRW(c.Id).catch(() => undefined),
-        this.mounts?.teardown(c).catch(() => undefined),
-        this.network?.containerStopped(c).catch((err) => this.o.log.warn(`network teardown ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
-      ]);
-      removeCgroupDirs(this.cgroupsPath(c));
+      // --rm: the removal below does this clean-up after the record is gone.
+      if (!c.HostConfig.AutoRemove) await this.cleanUpExited(c);
     });
     if (c.HostConfig.AutoRemove) {
       await this.remove(c.Id, { force: false, volumes: true }).catch((err) => this.o.log.warn(`auto-remove ${id}: ${errorMessage(err)}`));
@@ -541,18 +534,55 @@ export class ContainerService {
     await this.exclusive(c.Id, async () => {
       this.health?.stopped(c);
       if (c.State.Status !== 'removing') transition(c, 'removing');
-      await this.store.save(c);
-      await this.deleteFromRuntime(c);
+      // What other objects see goes first: volumes and network endpoints are released, then the
+      // record, so `run --rm` is answered with the name, volumes and addresses free. The runtime
+      // record, mounts and layers are reclaimed after, or by the daemon's start-up sweep if it
+      // dies before that.
+      await this.releaseShared(c);
       await Promise.all([
-        this.o.layers.removeRW(c.Id),
         this.mounts?.removed(c, opts.volumes),
         this.network?.containerRemoved(c).catch((err) => this.o.log.warn(`network removal ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
-        fs.rm(this.bundleDir(c.Id), { recursive: true, force: true }),
       ]);
       await this.store.remove(c);
+      this.event(c, 'destroy');
+      this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
+      await this.releasePrivate(c);
+      await Promise.all([this.o.layers.removeRW(c.Id), fs.rm(this.bundleDir(c.Id), { recursive: true, force: true })]);
     });
-    this.event(c, 'destroy');
-    this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
+  }
+
+  /** What an exited container no longer needs. */
+  private async cleanUpExited(c: ContainerRecord): Promise<void> {
+    await Promise.all([this.releaseShared(c), this.releasePrivate(c)]);
+  }
+
+  /** Volume mounts and network endpoints: things other containers and commands may want next. */
+  private async releaseShared(c: ContainerRecord): Promise<void> {
+    await Promise.all([
+      this.mounts?.teardown(c).catch(() => undefined),
+      this.network?.containerStopped(c).catch((err) => this.o.log.warn(`network teardown ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
+    ]);
+  }
+
+  /** The runtime's record, the rootfs mount and the cgroups: nobody else looks at them. */
+  private async releasePrivate(c: ContainerRecord): Promise<void> {
+    await Promise.all([
+      this.deleteFromRuntime(c).catch((err) => this.o.log.warn(`delete ${c.Id.slice(0, 12)}: ${errorMessage(err)}`)),
+      this.o.layers.unmountRW(c.Id).catch(() => undefined),
+    ]);
+    removeCgroupDirs(this.cgroupsPath(c));
+  }
+
+  /** Start-up sweep: read-write layers and runtime records whose container no longer exists. */
+  async sweepOrphans(): Promise<void> {
+    for (const id of this.o.layers.rwContainerIds()) {
+      if (!this.store.find(id)) await this.o.layers.removeRW(id).catch((err) => this.o.log.warn(`orphan layer ${id.slice(0, 12)}: ${errorMessage(err)}`));
+    }
+    for (const runtime of this.o.runtimes.values()) {
+      for (const id of await fs.readdir(runtime.spec.root).catch(() => [] as string[])) {
+        if (/^[0-9a-f]{64}$/.test(id) && !this.store.find(id)) await runtime.delete(id, true).catch(() => undefined);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- rename

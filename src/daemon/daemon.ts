@@ -83,6 +83,7 @@ export class Daemon {
     this.containers.mounts.restore(this.containers.list().map((x) => ({ ...x, running: isRunning(x) })));
     const execs = new ExecService(this.containers);
     this.containers.health = new HealthMonitors(this.containers, execs, this.log);
+    await this.containers.sweepOrphans();
     await this.containers.restore();
 
     const users: ImageUsers = {

@@ -216,6 +216,10 @@ export class LayerStore {
     return rw;
   }
 
+  rwContainerIds(): string[] {
+    return [...this.rw.keys()];
+  }
+
   getRW(containerId: string): RWLayer {
     const r = this.rw.get(containerId);
     if (!r) throw new NotFound(`no read-write layer for container ${containerId}`);
