@@ -251,9 +251,18 @@ test('a blob whose content does not match its digest is refused and leaves no la
   assert.notEqual(pull.code, 0);
   assert.match(pull.stderr, /digest mismatch: expected sha256:[0-9a-f]{64} got sha256:[0-9a-f]{64}|incorrect header check|invalid (stored block|distance|code)/);
   assert.equal(layerCount(), layers);
-  assert.deepEqual(driverDirs(), dirs);
+  assertNoNewDirs(dirs);
   await reg.close();
 });
+
+/**
+ * No driver directory appeared. (Ones that vanished meanwhile are fine: a previous test's
+ * `run --rm` container may still be reclaiming its layers after its removal was answered.)
+ */
+function assertNoNewDirs(before: string[]): void {
+  const added = driverDirs().filter((n) => !before.includes(n));
+  assert.deepEqual(added, []);
+}
 
 /** POST /images/create, calling `onMessage` for each JSON message; resolves with all of them. */
 function pullStream(ref: string, onMessage: (m: any) => void): Promise<any[]> {
@@ -311,7 +320,7 @@ test('killing the registry in the middle of a 50 MiB pull leaves no layer behind
   const last = msgs[msgs.length - 1];
   assert.ok(last.error, JSON.stringify(last));
   assert.equal(layerCount(), layers);
-  assert.deepEqual(driverDirs(), dirs);
+  assertNoNewDirs(dirs);
   assert.notEqual(d.docker(['image', 'inspect', name]).code, 0);
   assert.deepEqual(readdirSync(join(d.dataRoot, 'tmp', 'pulls')), []);
 
