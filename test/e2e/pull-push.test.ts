@@ -245,14 +245,18 @@ async function corruptRegistry(): Promise<{ url: string; close(): Promise<void> 
 
 test('a blob whose content does not match its digest is refused and leaves no layer', async () => {
   const reg = await corruptRegistry();
-  const layers = layerCount();
-  const dirs = driverDirs();
-  const pull = await dockerAsync(['pull', `${reg.url}/bad/image:latest`]);
-  assert.notEqual(pull.code, 0);
-  assert.match(pull.stderr, /digest mismatch: expected sha256:[0-9a-f]{64} got sha256:[0-9a-f]{64}|incorrect header check|invalid (stored block|distance|code)/);
-  assert.equal(layerCount(), layers);
-  assertNoNewDirs(dirs);
-  await reg.close();
+  try {
+    const layers = layerCount();
+    const dirs = driverDirs();
+    const pull = await dockerAsync(['pull', `${reg.url}/bad/image:latest`]);
+    assert.notEqual(pull.code, 0);
+    assert.match(pull.stderr, /digest mismatch: expected sha256:[0-9a-f]{64} got sha256:[0-9a-f]{64}|incorrect header check|invalid (stored block|distance|code)/);
+    assert.equal(layerCount(), layers);
+    assertNoNewDirs(dirs);
+  } finally {
+    // an open server would keep this test file's process alive after a failure
+    await reg.close();
+  }
 });
 
 /**
