@@ -32,7 +32,8 @@ if (files.length === 0) {
 }
 // e2e tests drive real daemons and share the machine's kernel state: run files one at a time.
 const concurrency = suites.length === 1 && suites[0] === 'unit' ? '2' : '1';
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--enable-source-maps', ...files], {
+// --test-force-exit: a test that fails with a server or child still open must not hold the run.
+const r = spawnSync(process.execPath, ['--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--enable-source-maps', ...files], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);
