@@ -1,21 +1,11 @@
 // docker attach with detach keys, and the security options of docker run: --privileged,
 // --security-opt no-new-privileges and seccomp, --device and --ulimit.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { TestDaemon, busyboxTar, sleep, DOCKER } from './harness.js';
+import { busyboxDaemon, sleep, DOCKER } from './harness.js';
 
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  assert.equal(d.docker(['import', busyboxTar(d.root), 'busybox']).code, 0);
-});
-
-after(async () => {
-  await d?.stop();
-});
+const d = busyboxDaemon();
 
 test('attach to a tty container streams output and takes input; the detach keys leave it running', async () => {
   const id = d.docker(['run', '-d', '-it', 'busybox', 'sh', '-c', 'while read line; do echo "got $line"; done']).stdout.trim();

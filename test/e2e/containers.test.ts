@@ -1,24 +1,13 @@
 // The engine-core acceptance checks through the real docker CLI: exec, cp both ways, top, diff,
 // commit, rename, pause/unpause, the guide's flatten recipe, history, and real isolation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { TestDaemon, busyboxTar } from './harness.js';
+import { busyboxDaemon } from './harness.js';
 
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  const imp = d.docker(['import', busyboxTar(d.root), 'busybox']);
-  assert.equal(imp.code, 0, imp.stderr);
-});
-
-after(async () => {
-  await d?.stop();
-});
+const d = busyboxDaemon();
 
 function ok(r: { code: number; stdout: string; stderr: string }): string {
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);

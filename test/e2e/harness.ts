@@ -1,5 +1,6 @@
 // Starts a real berthd in a temp data root with its own socket, cgroup parent and runtime state,
 // and drives it with the real docker CLI and with berth. stop() removes everything it made.
+import { before, after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { promises as fs, mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -204,4 +205,21 @@ export function busyboxTar(dir: string): string {
   const r = spawnSync('tar', ['-C', rootfs, '-cf', tar, '.']);
   if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
   return tar;
+}
+
+/**
+ * The set-up most e2e files share: one daemon for the whole file, started before its tests with
+ * busybox imported, and stopped (with everything it made) after them.
+ */
+export function busyboxDaemon(opts: { daemonJson?: Record<string, unknown> } = {}): TestDaemon {
+  const d = new TestDaemon(opts);
+  before(async () => {
+    await d.start();
+    const imp = d.docker(['import', busyboxTar(d.root), 'busybox']);
+    if (imp.code !== 0) throw new Error(`docker import busybox failed: ${imp.stderr}`);
+  });
+  after(async () => {
+    await d.stop();
+  });
+  return d;
 }

@@ -1,22 +1,11 @@
 // Health checks run by the engine, driven through the real docker CLI: starting → healthy,
 // retries → unhealthy, health_status events, ps status and filter, timeouts, --no-healthcheck
 // over an image HEALTHCHECK, pause and restart.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, busyboxTar, sleep } from './harness.js';
+import { busyboxDaemon, busyboxTar, sleep } from './harness.js';
 
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  const imp = d.docker(['import', busyboxTar(d.root), 'busybox']);
-  assert.equal(imp.code, 0, imp.stderr);
-});
-
-after(async () => {
-  await d?.stop();
-});
+const d = busyboxDaemon();
 
 function health(name: string): string {
   return d.docker(['inspect', '-f', '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}', name]).stdout.trim();

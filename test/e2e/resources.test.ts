@@ -1,21 +1,11 @@
 // Resource limits enforced through cgroups: an OOM kill is reported, a fork bomb stops at the
 // pids limit, and --cpus lands in the CFS quota.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestDaemon, busyboxTar } from './harness.js';
+import { busyboxDaemon } from './harness.js';
 
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  assert.equal(d.docker(['import', busyboxTar(d.root), 'busybox']).code, 0);
-});
-
-after(async () => {
-  await d?.stop();
-});
+const d = busyboxDaemon();
 
 test('--memory 32m: allocating 64 MiB is killed and inspect shows OOMKilled', () => {
   // dd allocates and fills a buffer of its block size: 64 MiB in a 32 MiB cgroup.

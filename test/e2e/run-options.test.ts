@@ -1,22 +1,12 @@
 // docker run options that change how a container is isolated and run: --init, host and
 // container: namespaces, tmpfs, shm, sysctls, capabilities, read-only roots, users, signals,
 // stdin through a pipe, restart policies and wait.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
-import { TestDaemon, busyboxTar, sleep } from './harness.js';
+import { busyboxDaemon, sleep } from './harness.js';
 
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  assert.equal(d.docker(['import', busyboxTar(d.root), 'busybox']).code, 0);
-});
-
-after(async () => {
-  await d?.stop();
-});
+const d = busyboxDaemon();
 
 function run(args: string[], input?: string): string {
   const r = d.docker(['run', '--rm', ...args], { input });

@@ -1,23 +1,12 @@
 // docker save / docker load through the real docker CLI: the archive's shape, a round trip after
 // removing the image, and a container from the loaded image.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { TestDaemon, busyboxTar } from './harness.js';
+import { busyboxDaemon } from './harness.js';
 
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  const imp = d.docker(['import', busyboxTar(d.root), 'busybox']);
-  assert.equal(imp.code, 0, imp.stderr);
-});
-
-after(async () => {
-  await d?.stop();
-});
+const d = busyboxDaemon();
 
 test('docker save writes an OCI layout with manifest.json; rmi then load brings busybox back', () => {
   const archive = join(d.root, 'x.tar');

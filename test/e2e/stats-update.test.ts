@@ -1,23 +1,13 @@
 // docker stats and docker update against cgroups: the limits a container runs with show up in
 // `docker stats`, `docker update` changes the cgroup files and inspect, the stats stream ticks,
 // and berth prints the same table.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { TestDaemon, busyboxTar } from './harness.js';
+import { busyboxDaemon } from './harness.js';
 
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  assert.equal(d.docker(['import', busyboxTar(d.root), 'busybox']).code, 0);
-});
-
-after(async () => {
-  await d?.stop();
-});
+const d = busyboxDaemon();
 
 const cg = (controller: string, id: string, file: string): string => readFileSync(`/sys/fs/cgroup/${controller}${d.cgroupParent}/${id}/${file}`, 'utf8').trim();
 
