@@ -121,11 +121,3 @@ export function hijack(ctx: RequestContext, tty: boolean): Duplex {
   socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\n\r\n`);
   return socket;
 }
-
-/** The 8-byte header Docker puts before each chunk of a non-TTY stream: stream id, 0,0,0, length. */
-export function frame(stream: 1 | 2 | 0, data: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h[0] = stream;
-  h.writeUInt32BE(data.length, 4);
-  return Buffer.concat([h, data]);
-}

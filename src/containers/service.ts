@@ -436,10 +436,8 @@ export class ContainerService {
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.store.get(ref);
-    signalNumber(signal); // validates
-    if (!isRunning(c)) throw new Conflict(`Cannot kill container: ${ref}: container ${c.Id} is not running`);
     const num = signalNumber(signal);
-    if (num === 9 || num === 15) c.HasBeenManuallyStopped = c.HostConfig.RestartPolicy?.Name === 'unless-stopped' ? false : c.HasBeenManuallyStopped;
+    if (!isRunning(c)) throw new Conflict(`Cannot kill container: ${ref}: container ${c.Id} is not running`);
     await this.signal(c, signal);
     this.event(c, 'kill', { signal: String(num) });
   }

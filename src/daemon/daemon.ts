@@ -33,7 +33,6 @@ import { ImageStore } from '../images/store.js';
 import { ImageService, type ImageUsers } from '../images/service.js';
 import { ContainerService } from '../containers/service.js';
 import { isRunning } from '../containers/model.js';
-import { OciRuntime } from '../runtime/oci-runtime.js';
 import { chooseRuntimes } from './runtimes.js';
 import { startNetworking } from '../network/wiring.js';
 import { networkRoutes } from '../api/routes/networks.js';
@@ -177,4 +176,3 @@ async function groupId(name: string | undefined): Promise<number | undefined> {
   return undefined;
 }
 
-export { OciRuntime };

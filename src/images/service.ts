@@ -115,7 +115,7 @@ export class ImageService {
   async remove(ref: string, o: { force: boolean; noprune: boolean }, users: ImageUsers): Promise<DeleteItem[]> {
     const img = this.store.resolve(ref);
     const out: DeleteItem[] = [];
-    const byId = looksLikeId(ref) && !this.isTagRef(ref);
+    const byId = looksLikeId(ref) && !this.namesTag(img, ref);
     const refs = this.store.referencesOf(img.id);
     const running = users.running(img.id);
 
@@ -171,12 +171,15 @@ export class ImageService {
     return out;
   }
 
-  private isTagRef(ref: string): boolean {
+  /** A hex string can be a name too (`docker tag x cafe`): then it means the name. */
+  private namesTag(img: Image, ref: string): boolean {
+    let wanted: string;
     try {
-      return !!this.store.tryResolve(ref) && this.store.referencesOf(this.store.tryResolve(ref)!.id).some((r) => familiarString(r) === familiarString(withDefaultTag(parseReference(ref))));
+      wanted = familiarString(withDefaultTag(parseReference(ref)));
     } catch {
       return false;
     }
+    return this.store.referencesOf(img.id).some((r) => familiarString(r) === wanted);
   }
 
   private async deleteImage(img: Image, noprune: boolean, users: ImageUsers): Promise<DeleteItem[]> {

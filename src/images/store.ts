@@ -93,9 +93,9 @@ export class ImageStore {
       this.images.set(id, { id, config: JSON.parse(raw.toString()) as ImageConfig, parent: parent || undefined, lastTagTime: lastTagTime || undefined });
     }
     const repos = await readJsonIfExists<RepositoriesFile>(join(this.root, 'repositories.json'));
-    for (const [name, tags] of Object.entries(repos?.Repositories ?? {})) {
+    for (const tags of Object.values(repos?.Repositories ?? {})) {
       for (const [ref, id] of Object.entries(tags)) {
-        if (this.images.has(id)) this.refs.set(normalizeStored(ref, name), id);
+        if (this.images.has(id)) this.refs.set(refKey(withDefaultTag(parseReference(ref))), id);
       }
     }
   }
@@ -224,8 +224,4 @@ function parseKey(key: string): Reference {
   if (at >= 0) return { name: key.slice(0, at), digest: key.slice(at + 1) };
   const c = key.lastIndexOf(':');
   return { name: key.slice(0, c), tag: key.slice(c + 1) };
-}
-
-function normalizeStored(ref: string, _repo: string): string {
-  return refKey(withDefaultTag(parseReference(ref)));
 }

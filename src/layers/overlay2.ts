@@ -5,6 +5,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mount, umount2, MNT_DETACH } from '../lib/libc.js';
+import { mountPoints } from '../lib/mountinfo.js';
+import { treeSize } from '../lib/disk-usage.js';
 import { SystemError } from '../lib/errors.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -23,8 +25,12 @@ export class Overlay2Driver {
   readonly name = 'overlay2';
   constructor(readonly home: string) {}
 
+  /** merged/ directories this driver has mounted; read from the kernel once, at start. */
+  private mounted = new Set<string>();
+
   async init(): Promise<void> {
     await fs.mkdir(join(this.home, 'l'), { recursive: true, mode: 0o700 });
+    for (const m of mountPoints()) if (m.startsWith(this.home + '/')) this.mounted.add(m);
   }
 
   dir(id: string): string {
@@ -69,11 +75,12 @@ export class Overlay2Driver {
     const d = this.dir(id);
     const merged = this.mergedDir(id);
     await fs.mkdir(merged, { recursive: true, mode: 0o700 });
-    if (await isMountpoint(merged)) return merged;
+    if (this.mounted.has(merged)) return merged;
     const lower = (await fs.readFile(join(d, 'lower'), 'utf8').catch(() => '')).trim();
     if (!lower) {
       // A base layer alone: bind it so callers always get a mountpoint they can unmount.
       mountOrThrow(join(d, 'diff'), merged, null, MS_BIND, null);
+      this.mounted.add(merged);
       return merged;
     }
     await fs.mkdir(join(d, 'work'), { recursive: true, mode: 0o700 });
@@ -83,6 +90,7 @@ export class Overlay2Driver {
       .join(':')},upperdir=${join(d, 'diff')},workdir=${join(d, 'work')},index=off`;
     if (absolute.length < MAX_MOUNT_DATA) {
       mountOrThrow('overlay', merged, 'overlay', 0, absolute);
+      this.mounted.add(merged);
       return merged;
     }
     // Deep images: relative l/ links keep the options under one page, resolved from the driver's
@@ -94,11 +102,13 @@ export class Overlay2Driver {
     } finally {
       process.chdir(cwd);
     }
+    this.mounted.add(merged);
     return merged;
   }
 
   async unmount(id: string): Promise<void> {
     const merged = this.mergedDir(id);
+    this.mounted.delete(merged);
     try {
       // Detached: the call returns at once (a plain umount of an overlay blocked the daemon's
       // thread for ~5 ms) and the kernel finishes when the last user is gone.
@@ -119,38 +129,8 @@ export class Overlay2Driver {
 
   /** Total bytes of files in a layer's own diff directory. */
   async size(id: string): Promise<number> {
-    return dirSize(this.diffDir(id));
+    return treeSize(this.diffDir(id));
   }
-}
-
-export async function dirSize(dir: string): Promise<number> {
-  let total = 0;
-  const seen = new Set<number>();
-  const walk = async (d: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await fs.readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      const st = await fs.lstat(p);
-      if (e.isDirectory()) await walk(p);
-      else if (!seen.has(st.ino) || st.nlink === 1) {
-        seen.add(st.ino);
-        total += st.size;
-      }
-    }
-  };
-  await walk(dir);
-  return total;
-}
-
-export async function isMountpoint(path: string): Promise<boolean> {
-  const mi = await fs.readFile('/proc/self/mountinfo', 'utf8');
-  const escaped = path.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
-  return mi.split('\n').some((line) => line.split(' ')[4] === escaped);
 }
 
 function mountOrThrow(source: string, target: string, fstype: string | null, flags: number, data: string | null): void {

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { NotFound, InvalidParameter, SystemError } from '../lib/errors.js';
+import { NotFound, InvalidParameter, SystemError, BerthError, errorMessage } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { Overlay2Driver } from './overlay2.js';
 import { applyLayer } from './archive/apply.js';
@@ -125,7 +125,8 @@ export class LayerStore {
     } catch (err) {
       await tarSplit.abort();
       await this.driver.remove(cacheId);
-      throw err instanceof Error && !(err instanceof NotFound) ? new InvalidParameter(err.message) : err;
+      // A bad tar is the sender's fault (400); Berth's own failures keep their kind.
+      throw err instanceof BerthError ? err : new InvalidParameter(errorMessage(err));
     }
     const chainId = parent ? chainIdOf([parent, diffId])! : diffId;
     const existing = this.layers.get(chainId);

@@ -25,26 +25,10 @@ export interface ConmonOptions {
   stdin: boolean;
   /** Keep stdin open after an attached client hangs up (docker run -i without --attach stdin close). */
   leaveStdinOpen?: boolean;
-  /** For exec: the process.json path. */
-  exec?: { processSpec: string; exitDir: string };
-}
-
-export interface ConmonResult {
-  /** Container init pid (or, for exec, the exec'd process pid). */
-  pid: number;
-  conmonPid: number;
-}
-
-export function containerPidFile(persistDir: string): string {
-  return `${persistDir}/pidfile`;
-}
-
-export function conmonPidFile(persistDir: string): string {
-  return `${persistDir}/conmon.pid`;
 }
 
 /** Starts conmon and resolves once the runtime has created the container (before `start`). */
-export async function launchConmon(o: ConmonOptions): Promise<ConmonResult> {
+export async function launchConmon(o: ConmonOptions): Promise<{ pid: number }> {
   const args = [
     '--api-version', '1',
     '-c', o.id,
@@ -52,10 +36,10 @@ export async function launchConmon(o: ConmonOptions): Promise<ConmonResult> {
     '-n', o.name,
     '-r', o.runtime.spec.path,
     '-b', o.bundle,
-    '-p', o.exec ? `${o.persistDir}/exec.pid` : containerPidFile(o.persistDir),
-    '-P', o.exec ? `${o.persistDir}/exec-conmon.pid` : conmonPidFile(o.persistDir),
+    '-p', `${o.persistDir}/pidfile`,
+    '-P', `${o.persistDir}/conmon.pid`,
     '-l', o.logDriver === 'none' ? 'none' : `k8s-file:${o.logPath}`,
-    '--exit-dir', o.exec ? o.exec.exitDir : o.exitDir,
+    '--exit-dir', o.exitDir,
     '--socket-dir-path', o.socketDir,
     '--persist-dir', o.persistDir,
     '--log-level', 'error',
@@ -65,7 +49,6 @@ export async function launchConmon(o: ConmonOptions): Promise<ConmonResult> {
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
   if (o.leaveStdinOpen) args.push('--leave-stdin-open');
-  if (o.exec) args.push('-e', '--exec-process-spec', o.exec.processSpec);
 
   const child = spawn(CONMON_PATH, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -83,14 +66,11 @@ export async function launchConmon(o: ConmonOptions): Promise<ConmonResult> {
 
   const msg = await readSyncMessage(sync);
   sync.destroy();
-  const conmonExit = await exited;
   if (!msg) {
-    throw new SystemError(`conmon failed for ${o.id} (exit ${conmonExit}): ${stderr.trim() || 'no message on sync pipe'}`);
+    throw new SystemError(`conmon failed for ${o.id} (exit ${await exited}): ${stderr.trim() || 'no message on sync pipe'}`);
   }
   if (msg.data < 0) throw runtimeCreateError(msg.message ?? stderr.trim());
-  const { readFile } = await import('node:fs/promises');
-  const conmonPid = Number((await readFile(o.exec ? `${o.persistDir}/exec-conmon.pid` : conmonPidFile(o.persistDir), 'utf8').catch(() => '0')).trim());
-  return { pid: msg.data, conmonPid };
+  return { pid: msg.data };
 }
 
 interface SyncMessage {

@@ -1,9 +1,11 @@
 // The `local` volume driver: a directory `<data-root>/volumes/<name>/_data` per volume, optionally
 // backed by a filesystem Docker's `type`/`device`/`o` options describe (tmpfs, a bind of a host
 // path, a block device), mounted on first use and unmounted when its last user stops.
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict, InvalidParameter, SystemError } from '../lib/errors.js';
+import { isMountpoint } from '../lib/mountinfo.js';
+import { treeSize } from '../lib/disk-usage.js';
 import { mount, umount2, MNT_DETACH } from '../lib/libc.js';
 import { parseMountOptions, MS_BIND, MS_REC, MS_REMOUNT } from './mount-options.js';
 
@@ -113,15 +115,6 @@ export class LocalDriver {
   }
 }
 
-export function isMountpoint(path: string): boolean {
-  const info = readFileSync('/proc/self/mountinfo', 'utf8');
-  return info.split('\n').some((l) => unescapeMountPath(l.split(' ')[4] ?? '') === path);
-}
-
-function unescapeMountPath(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
 function unmountAll(path: string): void {
   for (let i = 0; i < 8 && isMountpoint(path); i++) {
     try {
@@ -132,29 +125,4 @@ function unmountAll(path: string): void {
       else if (code !== 'EINVAL' && code !== 'ENOENT') throw new SystemError(`unmount ${path}: ${(err as Error).message}`);
     }
   }
-}
-
-async function treeSize(root: string): Promise<number> {
-  const seen = new Set<string>();
-  let total = 0;
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      const st = await fs.lstat(p).catch(() => undefined);
-      if (!st) continue;
-      if (st.isDirectory()) {
-        await walk(p);
-        continue;
-      }
-      const key = `${st.dev}:${st.ino}`;
-      if (st.nlink > 1) {
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
-      total += st.size;
-    }
-  };
-  await walk(root);
-  return total;
 }

@@ -1,32 +1,11 @@
 // Docker's mount syntaxes read as dockerd reads them (moby volume/mounts linux parser): a -v
 // string (HostConfig.Binds), a --mount object (HostConfig.Mounts) and a --volumes-from entry,
 // each checked with Docker's rules and error texts. Pure apart from the bind-source check.
+import type { ApiMount } from '../api/types/mount.js';
 import { posix } from 'node:path';
 import { InvalidParameter } from '../lib/errors.js';
 
-/** HostConfig.Mounts[] as the Engine API sends it. */
-export interface ApiMount {
-  Type?: string;
-  Source?: string;
-  Target?: string;
-  ReadOnly?: boolean;
-  Consistency?: string;
-  BindOptions?: {
-    Propagation?: string;
-    NonRecursive?: boolean;
-    CreateMountpoint?: boolean;
-    ReadOnlyNonRecursive?: boolean;
-    ReadOnlyForceRecursive?: boolean;
-  } | null;
-  VolumeOptions?: {
-    NoCopy?: boolean;
-    Labels?: Record<string, string> | null;
-    Subpath?: string;
-    DriverConfig?: { Name?: string; Options?: Record<string, string> | null } | null;
-  } | null;
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] | null } | null;
-  ImageOptions?: unknown;
-}
+export type { ApiMount };
 
 export type MountType = 'bind' | 'volume' | 'tmpfs';
 

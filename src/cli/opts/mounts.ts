@@ -2,31 +2,11 @@
 // -v/--volume split into HostConfig.Binds (named or host sources) and Config.Volumes (anonymous),
 // and --tmpfs into HostConfig.Tmpfs.
 
+import type { ApiMount } from '../../api/types/mount.js';
 import { isAbsolute, resolve } from 'node:path';
 import { ramInBytes } from '../units.js';
 
-export interface Mount {
-  Type: string;
-  Source?: string;
-  Target?: string;
-  ReadOnly?: boolean;
-  Consistency?: string;
-  BindOptions?: {
-    Propagation?: string;
-    NonRecursive?: boolean;
-    CreateMountpoint?: boolean;
-    ReadOnlyNonRecursive?: boolean;
-    ReadOnlyForceRecursive?: boolean;
-  };
-  VolumeOptions?: {
-    NoCopy?: boolean;
-    Labels?: Record<string, string>;
-    Subpath?: string;
-    DriverConfig?: { Name?: string; Options?: Record<string, string> };
-  };
-  ImageOptions?: { Subpath?: string };
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
-}
+export type Mount = ApiMount;
 
 /** encoding/csv's reading of one record: commas split fields, double quotes protect them. */
 function csvFields(value: string): string[] {
@@ -66,7 +46,7 @@ function boolValue(key: string, val: string, hasValue: boolean): boolean {
   }
 }
 
-function setOnMap(m: Record<string, string> | undefined, kv: string): Record<string, string> {
+function setOnMap(m: Record<string, string> | null | undefined, kv: string): Record<string, string> {
   const out = { ...(m ?? {}) };
   const eq = kv.indexOf('=');
   if (eq === -1) out[kv] = '';
