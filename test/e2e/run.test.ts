@@ -28,6 +28,16 @@ test('docker run --rm prints the output and removes the container', () => {
   assert.equal(ps.stdout.trim(), '');
 });
 
+test('every run shows all of its output, also when the process exits at once', () => {
+  // conmon may pass a container's first output on before it accepts an attach connection;
+  // run after run, none of it may be missing.
+  for (let i = 0; i < 40; i++) {
+    const r = d.docker(['run', '--rm', '--pid', 'host', '--network', 'host', 'busybox', 'sh', '-c', 'echo one; echo two >&2; echo three']);
+    assert.equal(r.stdout, 'one\nthree\n', `run ${i}`);
+    assert.equal(r.stderr, 'two\n', `run ${i}`);
+  }
+});
+
 test('exit codes propagate and stderr stays stderr', () => {
   const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
   assert.equal(r.code, 3);
