@@ -11,6 +11,7 @@ import { InvalidParameter, NotFound } from '../lib/errors.js';
 import { shortId } from '../lib/ids.js';
 import { chainIdOf, type Layer } from '../layers/store.js';
 import type { ContainerImageConfig, ImageConfig, Image } from '../images/store.js';
+import { healthcheckConfig } from '../images/changes.js';
 import { parseDockerfileAst } from './parser/parser.js';
 import { expandInstruction, parseInstruction, type Instruction, type Stage, type CopyInstruction, type AddInstruction } from './parser/instructions.js';
 import { envLookup, type EscapeToken } from './parser/shell-lex.js';
@@ -252,14 +253,8 @@ export class StageBuilder {
           cfg().StopSignal = i.signal;
         });
       case 'HEALTHCHECK': {
-        const h = i.health;
-        const hc: Record<string, unknown> = { Test: h.test };
-        if (h.interval) hc.Interval = h.interval;
-        if (h.timeout) hc.Timeout = h.timeout;
-        if (h.startPeriod) hc.StartPeriod = h.startPeriod;
-        if (h.startInterval) hc.StartInterval = h.startInterval;
-        if (h.retries) hc.Retries = h.retries;
-        return this.metadata(healthcheckComment(h), () => {
+        const hc = healthcheckConfig(i.health);
+        return this.metadata(healthcheckComment(i.health), () => {
           cfg().Healthcheck = hc;
         });
       }

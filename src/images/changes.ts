@@ -69,7 +69,11 @@ function healthcheck(line: string): Record<string, unknown> {
   if (!node) throw new InvalidParameter('HEALTHCHECK requires at least one argument');
   const instr = parseInstruction(node);
   if (instr.kind !== 'HEALTHCHECK') throw new InvalidParameter(`${instr.kind} is not a valid change command`);
-  const h = instr.health;
+  return healthcheckConfig(instr.health);
+}
+
+/** A parsed HEALTHCHECK as the image config holds it (zero fields omitted, as Docker's JSON does). */
+export function healthcheckConfig(h: { test: string[]; interval?: number; timeout?: number; startPeriod?: number; startInterval?: number; retries?: number }): Record<string, unknown> {
   const out: Record<string, unknown> = { Test: h.test };
   if (h.interval) out.Interval = h.interval;
   if (h.timeout) out.Timeout = h.timeout;

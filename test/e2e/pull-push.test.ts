@@ -10,21 +10,10 @@ import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { TestDaemon, busyboxTar, REPO, sleep } from './harness.js';
+import { TestDaemon, busyboxTar, REPO, sleep, freePort } from './harness.js';
 
 let d: TestDaemon;
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function waitHttp(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {

@@ -4,21 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
-import { TestDaemon, busyboxTar, sleep } from './harness.js';
+import { TestDaemon, busyboxTar, sleep, freePort } from './harness.js';
 
 let d: TestDaemon;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function answers(url: string, tries = 200): Promise<boolean> {
   for (let i = 0; i < tries; i++) {
