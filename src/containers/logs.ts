@@ -245,18 +245,33 @@ async function* tailOf(sources: Source[], q: LogQuery, n: number): AsyncGenerato
     if (live && !live.gzip) for await (const _ of drain(live, q)) void _;
     return;
   }
+  // conmon splits a line it read in two pieces into a partial (P) and a final (F) entry, so
+  // count line ends, not entries; one more line end than asked for bounds the search.
   const chunks: LogEntry[][] = [];
-  let have = 0;
-  for (let i = sources.length - 1; i >= 0 && have < n; i--) {
-    const limit = n - have;
+  let lineEnds = 0;
+  for (let i = sources.length - 1; i >= 0 && lineEnds <= n; i--) {
     let ring: LogEntry[] = [];
     for await (const e of drain(sources[i]!, q)) {
       ring.push(e);
-      if (ring.length > 2 * limit + 1024) ring = ring.slice(-limit);
+      if (ring.length > 4 * n + 1024) ring = ring.slice(-(2 * n + 512));
     }
-    ring = ring.slice(-limit);
     chunks.unshift(ring);
-    have += ring.length;
+    lineEnds += ring.filter(endsLine).length;
   }
-  for (const c of chunks) yield* c;
+  yield* lastLines(chunks.flat(), n);
+}
+
+function endsLine(e: LogEntry): boolean {
+  return e.data[e.data.length - 1] === 0x0a;
+}
+
+/** The entries that make up the last `n` lines (a trailing unfinished line comes along). */
+export function lastLines(entries: LogEntry[], n: number): LogEntry[] {
+  let seen = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (!endsLine(entries[i]!)) continue;
+    if (seen === n) return entries.slice(i + 1);
+    seen++;
+  }
+  return entries;
 }

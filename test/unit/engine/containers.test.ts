@@ -112,3 +112,14 @@ test('--change instructions', () => {
   assert.throws(() => applyChanges({}, ['RUN echo']), /RUN is not a valid change command/);
   assert.deepEqual(applyChanges({}, ['ENV K V W']).Env, ['K=V W']);
 });
+
+test('--tail counts lines, not the partial entries conmon splits a line into', async () => {
+  const { lastLines, parseLine: parse } = await import('../../../src/containers/logs.js');
+  const e = (s: string) => parse(`2026-11-27T19:34:46.1+00:00 stdout ${s}`)!;
+  const entries = [e('F line 1'), e('P li'), e('F ne 2'), e('F line 3'), e('P li'), e('F ne 4')];
+  const text = (xs: typeof entries) => xs.map((x) => x.data.toString()).join('');
+  assert.equal(text(lastLines(entries, 2)), 'line 3\nline 4\n');
+  assert.equal(text(lastLines(entries, 3)), 'line 2\nline 3\nline 4\n');
+  assert.equal(text(lastLines(entries, 9)), 'line 1\nline 2\nline 3\nline 4\n');
+  assert.equal(lastLines(entries, 0).length, 0);
+});
