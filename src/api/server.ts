@@ -50,6 +50,11 @@ export class ApiServer {
 
   /** Wires a node:http or node:https server to the router; hijacks arrive as 'upgrade'. */
   private serve<S extends http.Server>(server: S): S {
+    // Like dockerd, keep idle connections open until the client closes them and put no deadline on
+    // a request: an idle timeout races with clients reusing a pooled connection (their request
+    // meets a closed socket: EPIPE), and a deadline would cut off a long `docker load` upload.
+    server.keepAliveTimeout = 0;
+    server.requestTimeout = 0;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.dispatch(req, res));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const res = new http.ServerResponse(req);

@@ -57,6 +57,26 @@ test('_ping headers, versioned paths and version bounds', async () => {
   assert.deepEqual(JSON.parse(missing.body), { message: 'page not found' });
 });
 
+test('an idle keep-alive connection stays open: a client reusing it after 6 s is served', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = () =>
+    new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+      const req = http.request({ socketPath: d.socket, path: '/_ping', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    assert.equal((await get()).status, 200);
+    await sleep(6000);
+    assert.deepEqual(await get(), { status: 200, reused: true });
+  } finally {
+    agent.destroy();
+  }
+});
+
 test('docker info names the runtime, cgroup driver and data root', () => {
   const r = d.docker(['info', '--format', '{{.DefaultRuntime}} {{.CgroupDriver}} {{.Driver}} {{.DockerRootDir}} {{.LiveRestoreEnabled}}']);
   assert.equal(r.code, 0, r.stderr);
