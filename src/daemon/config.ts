@@ -48,6 +48,8 @@ export interface DaemonConfig {
   ipForward?: boolean;
   userlandProxy?: boolean;
   mtu?: number;
+  /** `userns-remap`: "default", "USER" or "USER:GROUP" (src/userns); unset means no remapping. */
+  usernsRemap?: string;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -89,6 +91,7 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   'ip-forward': 'ipForward',
   'userland-proxy': 'userlandProxy',
   mtu: 'mtu',
+  'userns-remap': 'usernsRemap',
 };
 
 /** Keys that SIGHUP may change without a restart (as dockerd's reloadable subset). */
@@ -187,6 +190,9 @@ export function parseFlags(argv: string[]): ParsedFlags {
         break;
       case '--tlsverify':
         values.tlsVerify = boolFlag(a, inline);
+        break;
+      case '--userns-remap':
+        values.usernsRemap = value();
         break;
       case '--tlscacert':
         values.tlsCaCert = value();
@@ -288,6 +294,7 @@ export function loadConfig(argv: string[]): { config: DaemonConfig; help: boolea
     ipForward: merged.ipForward ?? true,
     userlandProxy: merged.userlandProxy ?? false,
     mtu: merged.mtu,
+    usernsRemap: merged.usernsRemap || undefined,
   };
   // dockerd refuses to start with a default log configuration it could not apply.
   try {

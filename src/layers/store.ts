@@ -11,6 +11,8 @@ import { Overlay2Driver } from './overlay2.js';
 import { applyLayer } from './archive/apply.js';
 import { diffOverlay, changes, type Change } from './archive/diff.js';
 import { TarSplitRecorder, layerTarStream, tarSplitSize, tarSplitPathIn } from './tar-split.js';
+import type { IdMapping } from '../userns/id-mapping.js';
+import { remapContainerLayers } from '../userns/ownership.js';
 
 export interface Layer {
   chainId: string;
@@ -45,6 +47,8 @@ export class LayerStore {
   private rw = new Map<string, RWLayer>();
   readonly driver: Overlay2Driver;
   private readonly db: string;
+  /** userns-remap: files are owned by the mapped ids (set by the daemon before any layer is made). */
+  idMap?: IdMapping;
 
   constructor(dataRoot: string) {
     this.driver = new Overlay2Driver(join(dataRoot, 'overlay2'));
@@ -120,7 +124,7 @@ export class LayerStore {
     const tarSplit = new TarSplitRecorder(join(this.db, 'tmp', `${cacheId}-tar-split.json.gz`));
     let diffId: string;
     try {
-      ({ diffId } = await applyLayer(input, this.driver.diffDir(cacheId), { whiteouts: 'overlay', tarSplit, expectedDiffId: opts.expectedDiffId }));
+      ({ diffId } = await applyLayer(input, this.driver.diffDir(cacheId), { whiteouts: 'overlay', tarSplit, expectedDiffId: opts.expectedDiffId, idMap: this.idMap }));
       await tarSplit.finish();
     } catch (err) {
       await tarSplit.abort();
@@ -208,6 +212,7 @@ export class LayerStore {
     await this.driver.create(initId, parentLayer?.cacheId);
     await writeInitLayer(this.driver.diffDir(initId));
     await this.driver.create(mountId, initId);
+    if (this.idMap) await remapContainerLayers(this.driver.diffDir(initId), this.driver.diffDir(mountId), this.idMap);
     const d = join(this.db, 'mounts', containerId);
     await fs.mkdir(d, { recursive: true });
     if (parent) await fs.writeFile(join(d, 'parent'), parent);

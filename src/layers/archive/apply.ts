@@ -26,6 +26,16 @@ export interface ApplyOptions {
   expectedDiffId?: string;
   /** Records the raw tar around the extracted files so the layer's tar can be given back byte for byte. */
   tarSplit?: TarSplitSink;
+  /**
+   * userns-remap: the host ids files get, from the ids in the tar (the layer's own ids stay in
+   * the tar-split, so it exports unchanged). The layer's root directory goes to the mapped root.
+   */
+  idMap?: IdShift;
+}
+
+/** Container ids → host ids (src/userns/id-mapping.ts implements it). */
+export interface IdShift {
+  toHost(uid: number, gid: number): [number, number];
 }
 
 export interface ApplyResult {
@@ -56,7 +66,17 @@ class Applier {
   constructor(
     private root: string,
     private mode: 'overlay' | 'naive',
+    private idMap?: IdShift,
   ) {}
+
+  private owner(h: TarHeader): [number, number] {
+    if (!this.idMap) return [h.uid, h.gid];
+    try {
+      return this.idMap.toHost(h.uid, h.gid);
+    } catch (err) {
+      throw new LayerEntryRefused(`refusing layer entry ${JSON.stringify(h.name)}: ${(err as Error).message}`);
+    }
+  }
 
   async entry(h: TarHeader, body: Readable): Promise<void> {
     this.bodyWrittenAt = null;
@@ -133,7 +153,7 @@ class Applier {
 
   /** Owner, xattrs, mode (after chown, which clears setuid), then times; never through a symlink. */
   private async metadata(path: string, h: TarHeader): Promise<void> {
-    await fs.lchown(path, h.uid, h.gid);
+    await fs.lchown(path, ...this.owner(h));
     const isSymlink = (await fs.lstat(path)).isSymbolicLink();
     for (const [name, value] of h.xattrs) {
       try {
@@ -166,7 +186,7 @@ class Applier {
     await this.mkparent(parent);
     await fs.rm(path, { recursive: true, force: true });
     mknod(path, S_IFCHR, 0, 0);
-    await fs.lchown(path, h.uid, h.gid);
+    await fs.lchown(path, ...this.owner(h));
     // Times from the header keep a re-exported layer byte-identical (same diffID).
     utimensat(path, h.atimeNs ?? h.mtimeNs, h.mtimeNs, true);
     this.unpacked.add(path);
@@ -218,7 +238,8 @@ async function lstatOrNull(path: string) {
 export async function applyLayer(input: Readable, dir: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const root = resolve(dir);
   await fs.mkdir(root, { recursive: true });
-  const applier = new Applier(root, opts.whiteouts ?? 'overlay');
+  const applier = new Applier(root, opts.whiteouts ?? 'overlay', opts.idMap);
+  if (opts.idMap) await fs.lchown(root, ...opts.idMap.toHost(0, 0));
   const digest = new DigestStream(opts.expectedDiffId);
   let tar: Readable | undefined;
   try {
