@@ -16,6 +16,7 @@ import { Sandboxes } from './sandbox.js';
 import { BridgeDriver, OPT, optTrue, validateBridgeOptions } from './drivers/bridge.js';
 import { HostDriver } from './drivers/host.js';
 import { NoneDriver } from './drivers/none.js';
+import { MacvlanDriver, validateMacvlanOptions } from './drivers/macvlan.js';
 import type { NetworkDriver } from './drivers/driver.js';
 import { hostRoutes, setSysctl } from './iproute.js';
 import { applyScript, syncForeignForward } from './nft/nft.js';
@@ -88,7 +89,7 @@ export class NetworkController {
   constructor(private readonly o: NetworkControllerOptions) {
     this.store = new NetworkStore(o.dataRoot);
     this.sandboxes = new Sandboxes(o.execRoot);
-    this.drivers = { bridge: new BridgeDriver(!o.userlandProxy), host: new HostDriver(), none: new NoneDriver() };
+    this.drivers = { bridge: new BridgeDriver(!o.userlandProxy), host: new HostDriver(), none: new NoneDriver(), macvlan: new MacvlanDriver(() => this.list()) };
   }
 
   // ---------------------------------------------------------------- start and restore
@@ -198,25 +199,28 @@ export class NetworkController {
     if ([...this.networks.values()].some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
     const driver = req.Driver || 'bridge';
     if (driver === 'host' || driver === 'none') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
-    if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
+    if (driver !== 'bridge' && driver !== 'macvlan') throw new NotFound(`plugin "${driver}" not found`);
     if (req.EnableIPv6) throw new InvalidParameter('IPv6 networks are not supported by Berth yet');
     const ipamDriver = req.IPAM?.Driver || 'default';
     if (ipamDriver !== 'default') throw new NotFound(`plugin "${ipamDriver}" not found`);
     const configs = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet || !c.Subnet.includes(':'));
     if (configs.length > 1) throw new InvalidParameter('Berth supports one IPv4 subnet per network');
     const options = { ...(req.Options ?? {}) };
-    validateBridgeOptions(options);
+    if (driver === 'macvlan') validateMacvlanOptions(options);
+    else validateBridgeOptions(options);
 
     const id = newId();
-    const bridge = options[OPT.name] || userBridgeName(id);
-    if ([...this.networks.values()].some((n) => n.bridge === bridge)) throw new Conflict(`bridge name ${bridge} is already used by another network`);
+    const bridge = driver === 'bridge' ? options[OPT.name] || userBridgeName(id) : undefined;
+    if (bridge && [...this.networks.values()].some((n) => n.bridge === bridge)) throw new Conflict(`bridge name ${bridge} is already used by another network`);
     const mine = this.subnets();
     const routes = configs[0]?.Subnet ? [] : await hostRoutes();
     const ipam = resolveIpamConfig(configs[0] ?? {}, () => pickSubnet(this.o.pools ?? DEFAULT_POOLS, [...mine, ...routes]), mine);
+    // The gateway of a macvlan network is a router on the parent's LAN: none unless given (Docker 28).
+    if (driver === 'macvlan' && !configs[0]?.Gateway) ipam.Gateway = '';
     const n: NetworkRecord = {
       Id: id,
       Name: name,
-      Driver: 'bridge',
+      Driver: driver,
       Created: new Date().toISOString(),
       Internal: !!req.Internal,
       Attachable: !!req.Attachable,
@@ -228,7 +232,7 @@ export class NetworkController {
     };
     // No half-made network: the bridge and the rules exist before the record does, and go if either fails.
     try {
-      await this.drivers.bridge.createNetwork(n);
+      await this.drivers[n.Driver].createNetwork(n);
       this.networks.set(n.Id, n);
       this.pools.set(n.Id, new AddressPool(ipam));
       await this.applyFirewall(true);
@@ -236,7 +240,7 @@ export class NetworkController {
     } catch (err) {
       this.networks.delete(n.Id);
       this.pools.delete(n.Id);
-      await this.drivers.bridge.deleteNetwork(n).catch(() => undefined);
+      await this.drivers[n.Driver].deleteNetwork(n).catch(() => undefined);
       await this.applyFirewall(true).catch(() => undefined);
       throw err;
     }
@@ -305,7 +309,7 @@ export class NetworkController {
     for (const [ref, cfg] of Object.entries(eps)) {
       const other = this.get(ref === 'default' ? 'bridge' : ref);
       if (out.some((a) => a.networkId === other.Id)) continue;
-      if (other.Driver !== 'bridge' || n.Driver !== 'bridge') throw new InvalidParameter('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+      if (!this.drivers[other.Driver].endpoints || !this.drivers[n.Driver].endpoints) throw new InvalidParameter('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
       out.push({ networkId: other.Id, config: { ...(cfg ?? {}) } });
     }
     for (const a of out) this.checkEndpointConfig(this.networks.get(a.networkId)!, a.config);
@@ -314,7 +318,7 @@ export class NetworkController {
 
   private checkEndpointConfig(n: NetworkRecord, cfg: Attachment['config']): void {
     const ip = cfg.IPAMConfig?.IPv4Address;
-    if (cfg.Aliases?.length && (n.predefined || n.Driver !== 'bridge')) throw new InvalidParameter('network-scoped alias is supported only for containers in user defined networks');
+    if (cfg.Aliases?.length && (n.predefined || !this.drivers[n.Driver].endpoints)) throw new InvalidParameter('network-scoped alias is supported only for containers in user defined networks');
     if (!ip) return;
     if (n.predefined) throw new InvalidParameter('user specified IP address is supported on user defined networks only');
     if (!n.userSubnet) throw new InvalidParameter('user specified IP address is supported only when connecting to networks with user configured subnets');
@@ -343,7 +347,10 @@ export class NetworkController {
     try {
       rec.sandbox = await this.sandboxes.create(c.Id);
       for (const a of rec.attachments) await this.join(c, rec, a);
-      rec.ports = resolvePorts(c.HostConfig.PortBindings as PortBindings, !!c.HostConfig.PublishAllPorts, c.Config.ExposedPorts, {
+      // Docker publishes nothing on macvlan (no NAT there): -p and -P are ignored with a warning.
+      const publishes = first.Driver !== 'macvlan';
+      if (!publishes && (Object.keys(c.HostConfig.PortBindings ?? {}).length || c.HostConfig.PublishAllPorts)) this.o.log.warn(`container ${c.Id.slice(0, 12)}: macvlan driver does not support port mappings`);
+      rec.ports = !publishes ? [] : resolvePorts(c.HostConfig.PortBindings as PortBindings, !!c.HostConfig.PublishAllPorts, c.Config.ExposedPorts, {
         taken: (proto, ip, port) => this.portTaken(c.Id, proto, ip, port),
         ephemeralRange: await ephemeralRange(),
       });
@@ -411,7 +418,7 @@ export class NetworkController {
     if (!a.endpoint) return;
     const n = this.networks.get(a.networkId);
     if (n) {
-      await this.drivers[n.Driver].leave(n, a.endpoint).catch((err) => this.o.log.warn(`leave ${n.Name}: ${errorMessage(err)}`));
+      await this.drivers[n.Driver].leave(n, a.endpoint, this.ctrs.get(c.Id)?.sandbox).catch((err) => this.o.log.warn(`leave ${n.Name}: ${errorMessage(err)}`));
       this.pools.get(n.Id)?.release(a.endpoint.ip);
       this.o.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
     }
@@ -430,7 +437,7 @@ export class NetworkController {
     const c = this.containers!.get(containerRef);
     const rec = this.record(c);
     const mode = c.HostConfig.NetworkMode || 'default';
-    if (n.Driver !== 'bridge' || mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+    if (!this.drivers[n.Driver].endpoints || mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
       throw new Forbidden(`container cannot be disconnected from host network or connected to host network`);
     }
     if (rec.attachments.some((a) => a.networkId === n.Id)) throw new Forbidden(`endpoint with name ${c.Name.slice(1)} already exists in network ${n.Name}`);
@@ -454,7 +461,7 @@ export class NetworkController {
     const rec = this.record(c);
     const a = rec.attachments.find((x) => x.networkId === n.Id);
     if (!a) throw new Forbidden(`container ${c.Id} is not connected to network ${n.Name}`);
-    if (n.Driver !== 'bridge') throw new Forbidden('container cannot be disconnected from host network or connected to host network');
+    if (!this.drivers[n.Driver].endpoints) throw new Forbidden('container cannot be disconnected from host network or connected to host network');
     await this.leave(c, a);
     rec.attachments = rec.attachments.filter((x) => x !== a);
     await this.store.saveContainer(rec);

@@ -38,6 +38,16 @@ export async function ipBatchForce(lines: string[]): Promise<void> {
   await run(IP, ['-force', '-batch', '-'], lines.join('\n') + '\n').catch(() => undefined);
 }
 
+/**
+ * A link as `ip -d link show` reports it in the caller's namespace (sysfs shows the namespace it
+ * was mounted in, which is not ours when berthd runs inside another), or undefined when absent.
+ */
+export async function linkDetails(name: string): Promise<{ ifname: string; link?: string; linkinfo?: { info_kind?: string } } | undefined> {
+  if (!/^[A-Za-z0-9_.@:-]{1,15}$/.test(name)) return undefined;
+  const out = await run(IP, ['-j', '-d', 'link', 'show', 'dev', name], '').catch(() => undefined);
+  return out ? (JSON.parse(out) as { ifname: string }[])[0] : undefined;
+}
+
 export async function linkExists(name: string): Promise<boolean> {
   return fs.access(`/sys/class/net/${name}`).then(() => true, () => false);
 }

@@ -2,7 +2,7 @@
 // is connected to; an attachment of a running container has an endpoint: address, MAC, veth) and
 // its published ports. Stored as JSON under <data-root>/network/.
 
-export type DriverName = 'bridge' | 'host' | 'none';
+export type DriverName = 'bridge' | 'host' | 'none' | 'macvlan';
 
 export interface IpamConfigEntry {
   Subnet: string;
@@ -27,6 +27,8 @@ export interface NetworkRecord {
   predefined?: boolean;
   /** The user gave the subnet (static --ip is allowed only then, as in Docker). */
   userSubnet?: boolean;
+  /** macvlan: the parent link (an 802.1q sub-interface or a dummy) was made for this network and goes with it. */
+  createdParent?: boolean;
 }
 
 /** The live side of an attachment while the container runs. */

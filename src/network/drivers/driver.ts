@@ -16,5 +16,6 @@ export interface NetworkDriver {
   createNetwork(n: NetworkRecord): Promise<void>;
   deleteNetwork(n: NetworkRecord): Promise<void>;
   join(n: NetworkRecord, ep: Endpoint, o: JoinOptions): Promise<void>;
-  leave(n: NetworkRecord, ep: Endpoint): Promise<void>;
+  /** `netns` is the sandbox while it still exists (links living only inside it are removed there). */
+  leave(n: NetworkRecord, ep: Endpoint, netns?: string): Promise<void>;
 }
