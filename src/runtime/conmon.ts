@@ -1,8 +1,9 @@
 // Wrapper around conmon, the per-container monitor: it runs `<runtime> create` (or exec), holds
 // the container's stdio, writes the k8s-file log and, when the process ends, its exit code into
 // the exit directory. conmon daemonizes, so containers outlive berthd (live restore).
-import { spawn } from 'node:child_process';
+import type net from 'node:net';
 import type { Readable } from 'node:stream';
+import { spawnProcess, type SpawnedProcess } from '../lib/process-spawn.js';
 import { SystemError, InvalidParameter } from '../lib/errors.js';
 import type { OciRuntime } from './oci-runtime.js';
 
@@ -50,19 +51,11 @@ export async function launchConmon(o: ConmonOptions): Promise<{ pid: number }> {
   if (o.stdin) args.push('-i');
   if (o.leaveStdinOpen) args.push('--leave-stdin-open');
 
-  const child = spawn(CONMON_PATH, args, {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3' },
-    // conmon 2.1.6 also writes its `oom` marker relative to its working directory.
-    cwd: o.persistDir,
-    detached: true,
-  });
+  const child = spawnConmon(args, { _OCI_SYNCPIPE: '3' }, o.persistDir, ['read']);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const sync = child.stdio[3] as Readable;
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  child.on('error', () => undefined);
-  child.unref();
+  const sync = child.extra[0]!;
+  const exited = child.exited;
 
   const msg = await readSyncMessage(sync);
   sync.destroy();
@@ -71,6 +64,18 @@ export async function launchConmon(o: ConmonOptions): Promise<{ pid: number }> {
   }
   if (msg.data < 0) throw runtimeCreateError(msg.message ?? stderr.trim());
   return { pid: msg.data };
+}
+
+/**
+ * conmon in a session of its own (it daemonizes and outlives berthd), run from `cwd`: conmon 2.1.6
+ * also writes its `oom` marker relative to its working directory.
+ */
+function spawnConmon(args: string[], pipes: Record<string, string>, cwd: string, extra: ('read' | 'write')[]): SpawnedProcess {
+  try {
+    return spawnProcess(CONMON_PATH, { argv: [CONMON_PATH, ...args], env: { ...process.env, ...pipes }, cwd, stderr: 'pipe', extraPipes: extra, setsid: true });
+  } catch (e) {
+    throw new SystemError(`conmon: ${(e as Error).message}`);
+  }
 }
 
 interface SyncMessage {
@@ -162,22 +167,13 @@ export function launchConmonExec(o: {
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
-  const child = spawn(CONMON_PATH, args, {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
-    cwd: o.sessionDir,
-    detached: true,
-  });
+  const child = spawnConmon(args, { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' }, o.sessionDir, ['read', 'write', 'read']);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.on('error', () => undefined);
-  child.unref();
-  const sync = child.stdio[3] as Readable;
-  const start = child.stdio[4] as import('node:stream').Writable;
+  const [sync, start, attach] = child.extra as [net.Socket, net.Socket, net.Socket];
   // conmon may be gone before the start byte is written (the container exited): its sync pipe
   // reports that; an EPIPE here must not crash the daemon.
   start.on('error', () => undefined);
-  const attach = (child.stdio as unknown as Readable[])[5]!;
   // conmon blocks on a first read of the start pipe before it forks.
   start.write('0');
   const messages = jsonLines(sync);

@@ -1,6 +1,8 @@
 // Wrapper around an OCI runtime binary (crun or runc): the one place that knows their command
 // lines. Each daemon passes its own --root so runtimes' state never mixes between daemons.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { spawnProcess } from '../lib/process-spawn.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,30 +90,34 @@ export class OciRuntime {
     });
   }
 
-  private run(args: string[], stdin?: string): Promise<string> {
-    const argv = [...this.globalArgs(), ...args];
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.spec.path, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', (e) => reject(new SystemError(`${this.spec.name}: ${e.message}`)));
-      child.on('close', (code) => {
-        if (code === 0) return resolve(out);
-        const msg = cleanRuntimeError(err || out);
-        if (/does not exist|not found|No such file/i.test(msg) && /container/i.test(msg)) {
-          reject(new NotFound(`${this.spec.name} ${args[0]}: ${msg}`));
-        } else {
-          reject(new SystemError(`${this.spec.name} ${args[0]} failed: ${msg}`));
-        }
-      });
-      // A runtime that exits without reading stdin (fork failed, container gone) must not take
-      // the daemon down with an unhandled EPIPE; its exit status reports the failure.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(stdin ?? '');
-    });
+  private async run(args: string[], stdin?: string): Promise<string> {
+    let child;
+    try {
+      child = spawnProcess(this.spec.path, { argv: [this.spec.path, ...this.globalArgs(), ...args], stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+    } catch (e) {
+      throw new SystemError(`${this.spec.name}: ${(e as Error).message}`);
+    }
+    // A runtime that exits without reading stdin (fork failed, container gone) must not take
+    // the daemon down with an unhandled EPIPE; its exit status reports the failure.
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(stdin ?? '');
+    const [out, err, code] = await Promise.all([readAll(child.stdout!), readAll(child.stderr!), child.exited]);
+    if (code === 0) return out;
+    const msg = cleanRuntimeError(err || out);
+    if (/does not exist|not found|No such file/i.test(msg) && /container/i.test(msg)) {
+      throw new NotFound(`${this.spec.name} ${args[0]}: ${msg}`);
+    }
+    throw new SystemError(`${this.spec.name} ${args[0]} failed: ${msg}`);
   }
+}
+
+function readAll(stream: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.on('data', (d: Buffer) => (text += d.toString()));
+    stream.on('error', () => resolve(text));
+    stream.on('end', () => resolve(text));
+  });
 }
 
 /** runc logs as JSON lines or logfmt; keep only the human message. */
