@@ -36,14 +36,35 @@ export class BuildCache {
     await fs.mkdir(this.dir, { recursive: true });
   }
 
-  /** The image recorded for `key`, if `exists` still says it is there. */
+  /**
+   * The image recorded for `key`, if `exists` still says it is there. A hit counts as a use: the
+   * record's second line counts uses and its mtime is the last one (`system df`, `builder prune`).
+   */
   async lookup(key: string, exists: (imageId: string) => boolean): Promise<string | undefined> {
-    const id = (await fs.readFile(join(this.dir, key), 'utf8').catch(() => '')).trim();
-    return id && exists(id) ? id : undefined;
+    const { imageId: id, uses } = parseRecord(await fs.readFile(join(this.dir, key), 'utf8').catch(() => ''));
+    if (!id || !exists(id)) return undefined;
+    await writeFileAtomic(join(this.dir, key), `${id}\n${uses + 1}\n`).catch(() => undefined);
+    return id;
   }
 
   async record(key: string, imageId: string): Promise<void> {
-    await writeFileAtomic(join(this.dir, key), imageId);
+    await writeFileAtomic(join(this.dir, key), `${imageId}\n1\n`);
+  }
+
+  /** Every record with its use count and the time of its last use. */
+  async entries(): Promise<CacheRecordEntry[]> {
+    const out: CacheRecordEntry[] = [];
+    for (const key of await fs.readdir(this.dir).catch(() => [] as string[])) {
+      if (key.startsWith('.')) continue;
+      const [text, st] = await Promise.all([fs.readFile(join(this.dir, key), 'utf8').catch(() => ''), fs.stat(join(this.dir, key)).catch(() => undefined)]);
+      if (!st) continue;
+      out.push({ key, ...parseRecord(text), lastUsed: st.mtimeMs });
+    }
+    return out;
+  }
+
+  async remove(key: string): Promise<void> {
+    await fs.rm(join(this.dir, key), { force: true });
   }
 
   /** Drops records whose image is gone or matches `drop` (builder prune). Returns how many. */
@@ -51,7 +72,7 @@ export class BuildCache {
     let n = 0;
     for (const key of await fs.readdir(this.dir).catch(() => [] as string[])) {
       if (key.startsWith('.')) continue;
-      const id = (await fs.readFile(join(this.dir, key), 'utf8').catch(() => '')).trim();
+      const id = parseRecord(await fs.readFile(join(this.dir, key), 'utf8').catch(() => '')).imageId;
       if (!id || !keep(id)) {
         await fs.rm(join(this.dir, key), { force: true });
         n++;
@@ -59,4 +80,18 @@ export class BuildCache {
     }
     return n;
   }
+}
+
+export interface CacheRecordEntry {
+  key: string;
+  imageId: string;
+  uses: number;
+  /** ms since the epoch */
+  lastUsed: number;
+}
+
+/** `<image id>\n<uses>\n`; records from before use counting hold the image id alone. */
+function parseRecord(text: string): { imageId: string; uses: number } {
+  const [id = '', uses = ''] = text.split('\n');
+  return { imageId: id.trim(), uses: Number(uses) || 1 };
 }

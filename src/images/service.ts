@@ -9,6 +9,7 @@ import { chainIdOf } from '../layers/store.js';
 import { ImageStore, type Image, type ImageConfig, type HistoryEntry } from './store.js';
 import { parseReference, withDefaultTag, familiarString, looksLikeId } from './reference.js';
 import { applyChanges } from './changes.js';
+import { boolFilter, checkFilterKeys, matchPruneLabels, untilFilter } from '../disk/prune-filters.js';
 
 export interface ImportOptions {
   repo?: string;
@@ -30,11 +31,18 @@ export interface ImageUsers {
 }
 
 export class ImageService {
+  private readonly layersRemovedHooks: (() => Promise<void>)[] = [];
+
   constructor(
     readonly store: ImageStore,
     private readonly layers: LayerStore,
     private readonly events: EventBus,
   ) {}
+
+  /** `fn` runs after a removal released layers (distribution drops the blobs it kept for them). */
+  onLayersRemoved(fn: () => Promise<void>): void {
+    this.layersRemovedHooks.push(fn);
+  }
 
   /** `docker import`: one layer from a (possibly compressed) tar, with optional Dockerfile changes. */
   async importTar(input: Readable, o: ImportOptions): Promise<Image> {
@@ -191,6 +199,7 @@ export class ImageService {
     if (chain) {
       const removed = await this.layers.release(chain, (c) => this.layerInUse(c));
       for (const l of removed) out.push({ Deleted: l });
+      if (removed.length) for (const fn of this.layersRemovedHooks) await fn().catch(() => undefined);
     }
     if (!noprune && img.parent) {
       const parent = this.store.byId(img.parent);
@@ -210,9 +219,16 @@ export class ImageService {
     });
   }
 
-  /** docker image prune: dangling images, or with dangling=false every image no container uses. */
+  /**
+   * docker image prune: dangling images (untagged, or with only digest references), or with
+   * dangling=false every image no container uses; `until` and `label`/`label!` as dockerd reads
+   * them. SpaceReclaimed counts the layers that really went.
+   */
   async prune(filters: Map<string, string[]>, users: ImageUsers): Promise<{ ImagesDeleted: DeleteItem[]; SpaceReclaimed: number }> {
-    const danglingOnly = !['false', '0'].includes(filters.get('dangling')?.[0] ?? 'true');
+    checkFilterKeys(filters, ['dangling', 'label', 'label!', 'until']);
+    const danglingOnly = boolFilter(filters, 'dangling', true);
+    const untilMs = untilFilter(filters);
+    const layerSizes = new Map(this.layers.all().map((l) => [l.chainId, l.size]));
     const deleted: DeleteItem[] = [];
     let space = 0;
     for (let changed = true; changed; ) {
@@ -220,26 +236,23 @@ export class ImageService {
       for (const img of this.store.all()) {
         if (!this.store.byId(img.id)) continue;
         const refs = this.store.referencesOf(img.id);
-        if (danglingOnly && refs.length > 0) continue;
+        if (danglingOnly && refs.some((r) => r.tag)) continue;
         if (users.running(img.id).length || users.stopped(img.id).length || this.store.children(img.id).length) continue;
-        const labels = img.config.config?.Labels ?? {};
-        const labelOk = (filters.get('label') ?? []).every((l) => {
-          const [k, v] = l.split('=', 2) as [string, string | undefined];
-          return v === undefined ? k in labels : labels[k] === v;
-        });
-        if (!labelOk) continue;
-        const size = this.size(img);
+        if (untilMs !== undefined && !((Date.parse(img.config.created ?? '') || 0) <= untilMs)) continue;
+        if (!matchPruneLabels(filters, img.config.config?.Labels)) continue;
         for (const r of refs) {
           const text = familiarString(r);
           await this.store.untag(text);
           deleted.push({ Untagged: text });
+          this.events.publish('image', 'untag', img.id, { name: text });
         }
-        const before = this.layers.all().length;
-        deleted.push(...(await this.deleteImage(img, false, users)));
-        if (this.layers.all().length < before) space += size;
+        const items = await this.deleteImage(img, false, users);
+        for (const d of items) if (d.Deleted && layerSizes.has(d.Deleted) && !this.layers.has(d.Deleted)) space += layerSizes.get(d.Deleted)!;
+        deleted.push(...items);
         changed = true;
       }
     }
+    this.events.publish('image', 'prune', '', { reclaimed: String(space) });
     return { ImagesDeleted: deleted, SpaceReclaimed: space };
   }
 
