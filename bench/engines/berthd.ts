@@ -36,12 +36,13 @@ export class Berthd implements Engine {
     onCleanup('berthd', () => this.stop());
     writeFileSync(join(this.root, 'daemon.json'), '{}');
     const log = openSync(join(this.root, 'berthd.log'), 'a');
-    const nodeArgs = this.opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir] : [];
+    // bin/berthd itself, so its shebang's node flags apply as they do for users.
+    const env = this.opts.cpuProfDir ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.opts.cpuProfDir}` } : process.env;
     this.proc = spawn(
-      process.execPath,
-      [...nodeArgs, join(REPO, 'bin/berthd'), '--data-root', join(this.root, 'data'), '--exec-root', join(this.root, 'exec'), '-H', `unix://${this.socket}`,
+      join(REPO, 'bin/berthd'),
+      ['--data-root', join(this.root, 'data'), '--exec-root', join(this.root, 'exec'), '-H', `unix://${this.socket}`,
         '--pidfile', join(this.root, 'berthd.pid'), '--config-file', join(this.root, 'daemon.json'), '--log-level', 'warn'],
-      { stdio: ['ignore', log, log], detached: true },
+      { stdio: ['ignore', log, log], detached: true, env },
     );
     closeSync(log);
     this.pid = this.proc.pid!;

@@ -46,8 +46,8 @@ export class TestDaemon {
 
   async start(extraArgs: string[] = []): Promise<void> {
     this.proc = spawn(
-      process.execPath,
-      [join(REPO, 'bin/berthd'), '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', `unix://${this.socket}`, '--pidfile', join(this.root, 'berthd.pid'), '--config-file', this.configFile, ...extraArgs],
+      join(REPO, 'bin/berthd'),
+      ['--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', `unix://${this.socket}`, '--pidfile', join(this.root, 'berthd.pid'), '--config-file', this.configFile, ...extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
