@@ -12,11 +12,20 @@ export interface RegistryConfig {
   /** storage.delete.enabled: DELETE of manifests and blobs. */
   deleteEnabled: boolean;
   htpasswd?: { realm: string; path: string };
+  /** auth.token: Bearer tokens (JWT) signed by a key whose certificate is in rootcertbundle. */
+  token?: TokenAuthConfig;
   tls?: { certificate: string; key: string };
   /** catalog.maxentries: the largest `n` _catalog accepts, and its page size. */
   catalogMaxEntries: number;
   /** Largest manifest accepted on PUT, 4 MiB as distribution. */
   maxManifestBytes: number;
+}
+
+export interface TokenAuthConfig {
+  realm: string;
+  service: string;
+  issuer: string;
+  rootCertBundle: string;
 }
 
 export const DEFAULT_CONFIG: RegistryConfig = {
@@ -74,6 +83,12 @@ function fromTree(tree: Tree): RegistryConfig {
   const realm = get('auth', 'htpasswd', 'realm');
   const path = get('auth', 'htpasswd', 'path');
   if (path) cfg.htpasswd = { realm: realm ?? 'basic-realm', path };
+  const token = { realm: get('auth', 'token', 'realm'), service: get('auth', 'token', 'service'), issuer: get('auth', 'token', 'issuer'), rootCertBundle: get('auth', 'token', 'rootcertbundle') };
+  if (Object.values(token).some((v) => v !== undefined)) {
+    // As distribution: every one of these is required once token auth is configured.
+    for (const [k, v] of Object.entries(token)) if (!v) throw new Error(`token auth requires auth.token.${k.toLowerCase()}`);
+    cfg.token = token as TokenAuthConfig;
+  }
   const certificate = get('http', 'tls', 'certificate');
   const key = get('http', 'tls', 'key');
   if (certificate && key) cfg.tls = { certificate, key };

@@ -11,6 +11,7 @@ import { RegistryStorage, parseDigest } from './storage.js';
 import { parseManifest, MEDIA_TYPES, type Descriptor } from './manifest.js';
 import { DEFAULT_CONFIG, type RegistryConfig } from './config.js';
 import { HtpasswdAuth } from './auth.js';
+import { TokenAuth, accessFor } from './token-auth.js';
 
 export interface RunningRegistry {
   url: string;
@@ -41,7 +42,9 @@ export async function startRegistry(
   const log = partial.log ?? (() => undefined);
   const storage = new RegistryStorage(config.root);
   await fs.mkdir(storage.base, { recursive: true });
-  const auth = config.htpasswd ? new HtpasswdAuth(config.htpasswd.realm, config.htpasswd.path) : undefined;
+  const token = config.token ? new TokenAuth(config.token) : undefined;
+  await token?.load();
+  const auth = !token && config.htpasswd ? new HtpasswdAuth(config.htpasswd.realm, config.htpasswd.path) : undefined;
   const api = new RegistryApi(storage, config);
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -50,6 +53,15 @@ export async function startRegistry(
       if (auth && !(await auth.check(req.headers.authorization))) {
         res.setHeader('WWW-Authenticate', `Basic realm="${auth.realm}"`);
         throw new RegistryError('UNAUTHORIZED');
+      }
+      if (token) {
+        const url = new URL(req.url ?? '/', 'http://registry');
+        const needed = accessFor(req.method ?? 'GET', url.pathname, url.searchParams);
+        const refused = token.authorize(req.headers.authorization, needed);
+        if (refused) {
+          res.setHeader('WWW-Authenticate', token.challenge(needed, refused.error));
+          throw new RegistryError('UNAUTHORIZED', needed.map((a) => ({ Type: a.type, Name: a.name, Action: a.actions.join(',') })));
+        }
       }
       await api.route(req, res);
     })().catch((err: unknown) => {
