@@ -302,6 +302,8 @@ test('killing the registry in the middle of a 50 MiB pull leaves no layer behind
 
   const layers = layerCount();
   const dirs = driverDirs();
+  const kept = join(d.dataRoot, 'image', 'overlay2', 'distribution', 'blobs');
+  const keptBefore = readdirSync(join(kept, 'sha256'));
   let killed = false;
   const msgs = await pullStream(name, (m) => {
     if (!killed && m.status === 'Downloading' && m.progressDetail?.current > 0) {
@@ -315,7 +317,9 @@ test('killing the registry in the middle of a 50 MiB pull leaves no layer behind
   assert.equal(layerCount(), layers);
   assertNoNewDirs(dirs);
   assert.notEqual(d.docker(['image', 'inspect', name]).code, 0);
-  assert.deepEqual(readdirSync(join(d.dataRoot, 'tmp', 'pulls')), []);
+  // No kept blob either: neither a whole one nor the half-downloaded temp file.
+  assert.deepEqual(readdirSync(join(kept, 'tmp')), []);
+  assert.deepEqual(readdirSync(join(kept, 'sha256')), keptBefore);
 
   reg = await berthRegistry(root, p);
   const retry = d.docker(['pull', name], { timeout: 120_000 });

@@ -1,12 +1,12 @@
 // `docker pull`: resolves the reference to one platform's manifest, downloads its config and
 // the layers not already present (three at a time), and registers each layer on its parent as
 // soon as the parent exists. The next layer in line streams straight from the network through
-// digest check, decompression, diffID hashing and extraction; layers that arrive early wait in a
-// temp file. Nothing half-pulled stays behind: a failed layer is removed by the layer store and
-// layers of an image that was never created are released.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+// digest check, decompression, diffID hashing and extraction; layers that arrive early wait in the
+// file that becomes their kept copy. Nothing half-pulled stays behind: a failed layer is removed by the layer store and
+// layers of an image that was never created are released. Each layer's compressed bytes are kept
+// (kept-blobs.ts) and become visible only once the image they belong to exists.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { InvalidParameter, NotFound, Forbidden, BerthError, Unavailable } from '../../lib/errors.js';
@@ -24,6 +24,7 @@ import { readAll, errorText, TransportError } from './http.js';
 import { readBlob } from './blob-reader.js';
 import { Progress, shortDigest } from './progress.js';
 import type { DistributionMetadata } from './metadata.js';
+import type { KeptBlobs, PendingBlob } from './kept-blobs.js';
 
 export interface DistributionDeps {
   layers: LayerStore;
@@ -32,8 +33,8 @@ export interface DistributionDeps {
   events: EventBus;
   /** Read at each use: daemon.json may be reloaded. */
   options: () => RegistryOptions;
-  /** Scratch space on the data-root's filesystem. */
-  tmpDir: string;
+  /** Compressed blobs kept from pulls, pushed as they are. */
+  kept: KeptBlobs;
   dataRoot: string;
   /** Layers downloaded at once. */
   concurrency?: number;
@@ -144,24 +145,35 @@ export async function pull(deps: DistributionDeps, ref: Reference, auth: AuthCon
       throw new InvalidParameter(`image config ${m.config.digest} lists ${diffIds.length} layers but its manifest has ${layers.length}`);
     }
     const chains = diffIds.map((_, i) => chainIdOf(diffIds.slice(0, i + 1))!);
-    await fetchLayers(deps, session, repo, ref, layers, diffIds, chains, progress);
-
-    const imageId = m.config.digest;
-    const tagRef = ref.tag ? `${ref.name}:${ref.tag}` : undefined;
-    const before = tagRef ? deps.images.store.tryResolve(tagRef)?.id : deps.images.store.byId(imageId)?.id;
-    const img = await deps.images.store.create(configRaw);
-    if (img.id !== imageId) throw new InvalidParameter(`image config digest mismatch: expected ${imageId}, stored ${img.id}`);
-    await deps.images.store.tag(img.id, `${ref.name}@${resolved.digest}`);
-    if (tagRef) await deps.images.tag(img.id, tagRef);
-    for (let i = 0; i < layers.length; i++) await deps.metadata.add(diffIds[i]!, { Digest: layers[i]!.digest, SourceRepository: ref.name });
-    deps.events.publish('image', 'pull', familiarString(ref), { name: familiarString(ref) });
-    progress.status(`Digest: ${resolved.digest}`);
-    progress.status(before === img.id ? `Status: Image is up to date for ${familiarString(ref)}` : `Status: Downloaded newer image for ${familiarString(ref)}`);
+    const pending: PendingBlob[] = [];
+    try {
+      await fetchLayers(deps, session, repo, ref, layers, diffIds, chains, progress, pending);
+      const newer = await createImage(deps, ref, resolved, configRaw, layers, diffIds);
+      for (const p of pending) await deps.kept.commit(p);
+      deps.events.publish('image', 'pull', familiarString(ref), { name: familiarString(ref) });
+      progress.status(`Digest: ${resolved.digest}`);
+      progress.status(newer ? `Status: Downloaded newer image for ${familiarString(ref)}` : `Status: Image is up to date for ${familiarString(ref)}`);
+    } finally {
+      for (const p of pending) await deps.kept.discard(p);
+    }
   });
 }
 
+/** Stores the config, records tags, digests and blob metadata; tells whether the tag moved. */
+async function createImage(deps: DistributionDeps, ref: Reference, resolved: ResolvedManifest, configRaw: Buffer, layers: Descriptor[], diffIds: string[]): Promise<boolean> {
+  const imageId = resolved.manifest.config.digest;
+  const tagRef = ref.tag ? `${ref.name}:${ref.tag}` : undefined;
+  const before = tagRef ? deps.images.store.tryResolve(tagRef)?.id : deps.images.store.byId(imageId)?.id;
+  const img = await deps.images.store.create(configRaw);
+  if (img.id !== imageId) throw new InvalidParameter(`image config digest mismatch: expected ${imageId}, stored ${img.id}`);
+  await deps.images.store.tag(img.id, `${ref.name}@${resolved.digest}`);
+  if (tagRef) await deps.images.tag(img.id, tagRef);
+  for (let i = 0; i < layers.length; i++) await deps.metadata.add(diffIds[i]!, { Digest: layers[i]!.digest, SourceRepository: ref.name });
+  return before !== img.id;
+}
+
 /** Downloads and registers the layers the store lacks, base first, `concurrency` downloads at once. */
-async function fetchLayers(deps: DistributionDeps, session: RegistrySession, repo: string, ref: Reference, layers: Descriptor[], diffIds: string[], chains: string[], progress: Progress): Promise<void> {
+async function fetchLayers(deps: DistributionDeps, session: RegistrySession, repo: string, ref: Reference, layers: Descriptor[], diffIds: string[], chains: string[], progress: Progress, pending: PendingBlob[]): Promise<void> {
   const n = layers.length;
   const registered: Promise<void>[] = new Array(n);
   const resolvers: { resolve(): void; reject(e: unknown): void }[] = [];
@@ -195,36 +207,37 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
     const compressed = new DigestStream(d.digest);
     const onBytes = (c: number) => progress.bytes(id, 'Downloading', c, d.size);
     const blob = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
+    const keep = deps.kept.pending(d.digest);
+    pending.push(keep);
     if (parentReady) {
-      // Next in line: network → digest check → register (gunzip, diffID, extraction) in one stream.
+      // Next in line: network → digest check → kept copy → register (gunzip, diffID, extraction)
+      // in one stream. The copy is whole once the stream has ended, after the digest check.
+      const tee = deps.kept.tee(keep);
       blob.on('error', (err) => compressed.destroy(err));
-      blob.pipe(compressed);
+      compressed.on('error', (err) => tee.destroy(err));
+      blob.pipe(compressed).pipe(tee);
       compressed.on('end', () => {
         progress.status('Verifying Checksum', id);
         progress.status('Download complete', id);
       });
-      await registerChecked(deps, i, compressed, parent, diffIds[i]!, chains[i]!, newlyRegistered);
+      await registerChecked(deps, i, tee, parent, diffIds[i]!, chains[i]!, newlyRegistered);
     } else {
-      const tmp = join(deps.tmpDir, `pull-${randomBytes(8).toString('hex')}`);
-      try {
-        await pipeline(blob, compressed, createWriteStream(tmp, { mode: 0o600 }));
-        progress.status('Verifying Checksum', id);
-        progress.status('Download complete', id);
-        await registered[i - 1];
-        abort.signal.throwIfAborted();
-        let read = 0;
-        const file = createReadStream(tmp);
-        const counted = new Transform({
-          transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
-            progress.bytes(id, 'Extracting', (read += chunk.length), d.size);
-            cb(null, chunk);
-          },
-        });
-        file.on('error', (err) => counted.destroy(err));
-        await registerChecked(deps, i, file.pipe(counted), parent, diffIds[i]!, chains[i]!, newlyRegistered);
-      } finally {
-        await fs.rm(tmp, { force: true });
-      }
+      // The early download waits in what becomes the kept copy.
+      await pipeline(blob, compressed, createWriteStream(keep.tmp, { mode: 0o600 }));
+      progress.status('Verifying Checksum', id);
+      progress.status('Download complete', id);
+      await registered[i - 1];
+      abort.signal.throwIfAborted();
+      let read = 0;
+      const file = createReadStream(keep.tmp);
+      const counted = new Transform({
+        transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
+          progress.bytes(id, 'Extracting', (read += chunk.length), d.size);
+          cb(null, chunk);
+        },
+      });
+      file.on('error', (err) => counted.destroy(err));
+      await registerChecked(deps, i, file.pipe(counted), parent, diffIds[i]!, chains[i]!, newlyRegistered);
     }
     progress.bytes(id, 'Extracting', d.size, d.size);
     progress.status('Pull complete', id);
@@ -233,7 +246,6 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
   };
 
   try {
-    await fs.mkdir(deps.tmpDir, { recursive: true });
     let next = 0;
     const worker = async () => {
       while (next < todo.length) {

@@ -1,9 +1,10 @@
 // `docker push`: for each tag of the repository, makes sure the registry holds every layer
-// (HEAD of a digest the layer is known by, a cross-repository mount, or an upload of the layer
-// tar compressed on all cores), then the config and a schema2 manifest; the pushed manifest's
+// (HEAD of a digest the layer is known by, a cross-repository mount, an upload of the compressed
+// blob kept from its pull, or of the layer tar compressed on all cores), then the config and a schema2 manifest; the pushed manifest's
 // digest becomes a RepoDigest of the local image.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable, type Writable, type TransformCallback } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -76,7 +77,7 @@ export async function push(deps: DistributionDeps, name: string, tag: string | u
 
     const configDigest = image.id;
     // The stored config bytes are what the ID hashes; re-serialising may differ, so send the file.
-    const raw = await readFile(join(deps.dataRoot, 'image', 'overlay2', 'imagedb', 'content', 'sha256', configDigest.replace(/^sha256:/, '')));
+    const raw = await readFile(join(deps.layers.imageRoot, 'imagedb', 'content', 'sha256', configDigest.replace(/^sha256:/, '')));
     if ('sha256:' + createHash('sha256').update(raw).digest('hex') !== configDigest) {
       throw new InvalidParameter(`cannot push ${familiarName(ref.name)}:${t}: the stored config of ${configDigest} does not hash to its ID`);
     }
@@ -120,6 +121,11 @@ async function pushLayer(deps: DistributionDeps, session: RegistrySession, ref: 
     }
   }
 
+  for (const m of known) {
+    const size = await deps.kept.size(m.Digest);
+    if (size !== undefined) return pushKept(deps, session, ref, repo, diffId, { digest: m.Digest, size }, progress);
+  }
+
   const total = await deps.layers.layerTarSize(chainId);
   const tar = deps.layers.layerTar(chainId);
   let read = 0;
@@ -149,6 +155,34 @@ async function pushLayer(deps: DistributionDeps, session: RegistrySession, ref: 
   await deps.metadata.add(diffId, { Digest: blobDigest, SourceRepository: ref.name });
   progress.status('Pushed', id);
   return { mediaType: MT.dockerLayer, digest: blobDigest, size: digest.size };
+}
+
+/** Sends the blob kept from a pull byte for byte: same digest, so the manifest comes out the same. */
+async function pushKept(deps: DistributionDeps, session: RegistrySession, ref: Reference, repo: string, diffId: string, blob: { digest: string; size: number }, progress: Progress): Promise<Descriptor> {
+  const id = shortDigest(diffId);
+  const desc = { mediaType: MT.dockerLayer, digest: blob.digest, size: blob.size };
+  if ((await blobSize(session, repo, blob.digest)) === blob.size) {
+    await deps.metadata.add(diffId, { Digest: blob.digest, SourceRepository: ref.name });
+    progress.status('Layer already exists', id);
+    return desc;
+  }
+  let read = 0;
+  const file = createReadStream(deps.kept.path(blob.digest));
+  const counter = new Transform({
+    transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
+      progress.bytes(id, 'Pushing', (read += chunk.length), blob.size);
+      cb(null, chunk);
+    },
+  });
+  file.on('error', (err) => counter.destroy(err));
+  file.pipe(counter);
+  const put = new URL(await startUpload(session, repo, ref));
+  put.searchParams.set('digest', blob.digest);
+  const res = await session.request(put.href, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': blob.size }, body: counter, idleTimeout: 120_000 });
+  await expectStatus(res, [201, 204], `PUT upload of layer ${id}`, ref);
+  await deps.metadata.add(diffId, { Digest: blob.digest, SourceRepository: ref.name });
+  progress.status('Pushed', id);
+  return desc;
 }
 
 async function startUpload(session: RegistrySession, repo: string, ref: Reference): Promise<string> {

@@ -1,6 +1,5 @@
 // The engine's distribution service: pull, push, login and manifest inspection against
 // registries, over the layer and image stores. Routes call it; it owns no HTTP of the Engine API.
-import { join } from 'node:path';
 import { InvalidParameter } from '../../lib/errors.js';
 import type { LayerStore } from '../../layers/store.js';
 import type { ImageService } from '../../images/service.js';
@@ -11,6 +10,7 @@ import { RegistrySession } from './session.js';
 import type { AuthConfig } from './credentials.js';
 import { parsePlatform, type Platform } from './manifests.js';
 import { DistributionMetadata } from './metadata.js';
+import { KeptBlobs, keptBlobBytes } from './kept-blobs.js';
 import { Progress, type ProgressSink } from './progress.js';
 import { pull, pullReference, resolveManifest, fetchConfig, withEndpoint, type DistributionDeps } from './pull.js';
 import { push } from './push.js';
@@ -31,15 +31,30 @@ export class DistributionService {
       layers: o.layers,
       images: o.images,
       events: o.events,
-      metadata: new DistributionMetadata(o.dataRoot),
+      metadata: new DistributionMetadata(o.dataRoot, o.layers.driver.name),
       options: o.registryOptions,
-      tmpDir: join(o.dataRoot, 'tmp', 'pulls'),
+      kept: new KeptBlobs(o.dataRoot),
       dataRoot: o.dataRoot,
     };
   }
 
   async init(): Promise<void> {
     await this.deps.metadata.init();
+    await this.deps.kept.init();
+    this.deps.images.onLayersRemoved(() => this.sweepKeptBlobs());
+    // A daemon that died between removing a layer and its kept blob left the blob behind.
+    await this.sweepKeptBlobs();
+  }
+
+  /** Bytes of compressed blobs kept from pulls (counted by `system df`). */
+  keptBlobBytes(): Promise<number> {
+    return keptBlobBytes(this.deps.dataRoot);
+  }
+
+  /** Drops kept blobs whose layer no longer exists. */
+  private async sweepKeptBlobs(): Promise<void> {
+    const live = new Set(this.deps.layers.all().map((l) => l.diffId));
+    await this.deps.kept.sweep((digest) => this.deps.metadata.diffIdOf(digest), live);
   }
 
   /** POST /images/create?fromImage=&tag=&platform= */
