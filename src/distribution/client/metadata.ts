@@ -17,8 +17,8 @@ export class DistributionMetadata {
   private readonly byDiffId: string;
   private readonly diffIdByDigest: string;
 
-  constructor(dataRoot: string) {
-    const base = join(dataRoot, 'image', 'overlay2', 'distribution');
+  constructor(dataRoot: string, storageDriver = 'overlay2') {
+    const base = join(dataRoot, 'image', storageDriver, 'distribution');
     this.byDiffId = join(base, 'v2metadata-by-diffid', 'sha256');
     this.diffIdByDigest = join(base, 'diffid-by-digest', 'sha256');
   }
