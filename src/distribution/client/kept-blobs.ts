@@ -1,5 +1,5 @@
 // Compressed layer blobs kept from pulls, byte for byte as the registry served them, under
-// image/overlay2/distribution/blobs/sha256/<hex>. Push sends them as they are, so an unchanged
+// image/<driver>/distribution/blobs/sha256/<hex>. Push sends them as they are, so an unchanged
 // image keeps its blob and manifest digests on any registry. A blob appears there only whole and
 // digest-verified (written under blobs/tmp/, renamed in once its image exists) and is removed
 // once no layer has the diffID it was recorded against.
@@ -10,13 +10,13 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 const hex = (d: string) => d.replace(/^sha256:/, '');
 
-export function keptBlobsDir(dataRoot: string): string {
-  return join(dataRoot, 'image', 'overlay2', 'distribution', 'blobs');
+export function keptBlobsDir(dataRoot: string, storageDriver = 'overlay2'): string {
+  return join(dataRoot, 'image', storageDriver, 'distribution', 'blobs');
 }
 
 /** Bytes held by kept blobs (for `system df`): whole blobs only, not ones still arriving. */
-export async function keptBlobBytes(dataRoot: string): Promise<number> {
-  const dir = join(keptBlobsDir(dataRoot), 'sha256');
+export async function keptBlobBytes(dataRoot: string, storageDriver = 'overlay2'): Promise<number> {
+  const dir = join(keptBlobsDir(dataRoot, storageDriver), 'sha256');
   let total = 0;
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
     total += await fs.stat(join(dir, name)).then((s) => s.size, () => 0);
@@ -34,8 +34,8 @@ export class KeptBlobs {
   readonly dir: string;
   private readonly tmpDir: string;
 
-  constructor(dataRoot: string) {
-    const base = keptBlobsDir(dataRoot);
+  constructor(dataRoot: string, storageDriver = 'overlay2') {
+    const base = keptBlobsDir(dataRoot, storageDriver);
     this.dir = join(base, 'sha256');
     this.tmpDir = join(base, 'tmp');
   }

@@ -33,7 +33,7 @@ export class DistributionService {
       events: o.events,
       metadata: new DistributionMetadata(o.dataRoot, o.layers.driver.name),
       options: o.registryOptions,
-      kept: new KeptBlobs(o.dataRoot),
+      kept: new KeptBlobs(o.dataRoot, o.layers.driver.name),
       dataRoot: o.dataRoot,
     };
   }
@@ -48,7 +48,7 @@ export class DistributionService {
 
   /** Bytes of compressed blobs kept from pulls (counted by `system df`). */
   keptBlobBytes(): Promise<number> {
-    return keptBlobBytes(this.deps.dataRoot);
+    return keptBlobBytes(this.deps.dataRoot, this.deps.layers.driver.name);
   }
 
   /** Drops kept blobs whose layer no longer exists. */
