@@ -49,7 +49,8 @@ export async function linkDetails(name: string): Promise<{ ifname: string; link?
 }
 
 export async function linkExists(name: string): Promise<boolean> {
-  return fs.access(`/sys/class/net/${name}`).then(() => true, () => false);
+  // /proc/sys/net follows the caller's namespace; /sys/class/net follows the one sysfs was mounted in.
+  return fs.access(`/proc/sys/net/ipv4/conf/${name}`).then(() => true, () => false);
 }
 
 /** IPv4 destinations of the host's routes (connected subnets of every interface included). */

@@ -2,8 +2,9 @@
 // accept rules in forward chains other software owns (a policy drop there is final), and deletes
 // all of it on request. Owns nft's command lines and its error messages.
 import { spawn } from 'node:child_process';
-import { SystemError } from '../../lib/errors.js';
+import { SystemError, errorMessage } from '../../lib/errors.js';
 import { foreignAcceptRules } from './ruleset.js';
+import { isIptablesForward, syncIptablesForward } from './iptables.js';
 
 const NFT = '/usr/sbin/nft';
 
@@ -44,6 +45,8 @@ interface JsonRule {
   comment?: string;
 }
 
+const NFT_NAME = /^[A-Za-z_.][A-Za-z0-9_./-]*$/;
+
 function marker(table: string): string {
   return `berth:${table}`;
 }
@@ -69,10 +72,19 @@ export async function syncForeignForward(table: string, bridges: string[]): Prom
   const chains = await foreignForwardChains();
   const lines: string[] = [];
   for (const c of chains) {
-    for (const r of await ourRules(c, table)) lines.push(`delete rule ${c.family} ${c.table} ${JSON.stringify(c.name)} handle ${r.handle}`);
+    if (isIptablesForward(c)) {
+      await syncIptablesForward(marker(table), bridges).catch((err) => {
+        throw new SystemError(`cannot add accept rules for Berth's bridges to iptables' filter FORWARD chain (policy ${c.policy ?? 'unknown'}), without which their forwarded traffic would be dropped: ${errorMessage(err)}`);
+      });
+      continue;
+    }
+    // nft 1.0.6 takes table and chain names only bare (a quoted one is a syntax error).
+    if (!NFT_NAME.test(c.table) || !NFT_NAME.test(c.name)) throw new SystemError(`cannot add accept rules for Berth's bridges to the forward chain ${c.family} ${c.table} ${c.name}: its name cannot be written in nft syntax`);
+    const chain = `${c.family} ${c.table} ${c.name}`;
+    for (const r of await ourRules(c, table)) lines.push(`delete rule ${chain} handle ${r.handle}`);
     // `insert` puts each rule first, so insert them in reverse to keep their order.
     for (const rule of foreignAcceptRules(bridges).reverse()) {
-      lines.push(`insert rule ${c.family} ${c.table} ${JSON.stringify(c.name)} ${rule} comment ${JSON.stringify(marker(table))}`);
+      lines.push(`insert rule ${chain} ${rule} comment ${JSON.stringify(marker(table))}`);
     }
   }
   if (lines.length) await applyScript(lines.join('\n') + '\n');
