@@ -36,13 +36,16 @@ export class Berthd implements Engine {
     onCleanup('berthd', () => this.stop());
     writeFileSync(join(this.root, 'daemon.json'), '{}');
     const log = openSync(join(this.root, 'berthd.log'), 'a');
-    // bin/berthd itself, so its shebang's node flags apply as they do for users.
-    const env = this.opts.cpuProfDir ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.opts.cpuProfDir}` } : process.env;
+    // bin/berthd's own node flags (its shebang) apply as they do for users; node refuses
+    // --cpu-prof in NODE_OPTIONS, so the profiling run spells them out.
+    const bin = join(REPO, 'bin/berthd');
+    const shebangFlags = readFileSync(bin, 'utf8').split('\n')[0]!.split(/\s+/).filter((a) => a.startsWith('--'));
+    const argv0 = this.opts.cpuProfDir ? [...shebangFlags, '--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir, bin] : [];
     this.proc = spawn(
-      join(REPO, 'bin/berthd'),
-      ['--data-root', join(this.root, 'data'), '--exec-root', join(this.root, 'exec'), '-H', `unix://${this.socket}`,
+      this.opts.cpuProfDir ? process.execPath : bin,
+      [...argv0, '--data-root', join(this.root, 'data'), '--exec-root', join(this.root, 'exec'), '-H', `unix://${this.socket}`,
         '--pidfile', join(this.root, 'berthd.pid'), '--config-file', join(this.root, 'daemon.json'), '--log-level', 'warn'],
-      { stdio: ['ignore', log, log], detached: true, env },
+      { stdio: ['ignore', log, log], detached: true },
     );
     closeSync(log);
     this.pid = this.proc.pid!;
