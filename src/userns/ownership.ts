@@ -41,3 +41,12 @@ export async function remapContainerLayers(initDiff: string, rwDiff: string, map
   await chownToRoot([rwDiff], mapping);
   await fs.chown(dirname(rwDiff), 0, mapping.root.gid);
 }
+
+/**
+ * A container's own files the runtime bind-mounts (hostname, hosts, resolv.conf): owned by the
+ * remapped root, in a directory (root:<gid>, 0710) the remapped root can reach them through.
+ */
+export async function remapContainerFiles(files: string[], mapping: IdMapping): Promise<void> {
+  await chownToRoot(files, mapping);
+  await Promise.all([...new Set(files.map((f) => dirname(f)))].map((d) => fs.chown(d, 0, mapping.root.gid)));
+}

@@ -137,3 +137,16 @@ export async function openToRemappedRoot(dirs: string[], mapping: IdMapping): Pr
     if ((st.mode & 0o010) === 0) await fs.chmod(d, (st.mode & 0o7777) | 0o010);
   }
 }
+
+/**
+ * The daemon's part: with `userns-remap` set, the mapping and the remapped root its stores live
+ * in (networking and the engine id stay in the data root); without, the data root itself.
+ */
+export async function setupRemap(dataRoot: string, setting: string | undefined, log: { info(m: string): void }): Promise<{ storeRoot: string; mapping?: IdMapping }> {
+  if (!setting) return { storeRoot: dataRoot };
+  const r = await resolveRemap(setting);
+  for (const what of r.created) log.info(`userns-remap: created ${what}`);
+  const storeRoot = await prepareRemappedRoot(dataRoot, r.mapping);
+  log.info(`userns-remap: containers run as ${r.user}:${r.group} (root is ${r.mapping.root.uid}:${r.mapping.root.gid} on the host); stores in ${storeRoot}`);
+  return { storeRoot, mapping: r.mapping };
+}

@@ -48,8 +48,12 @@ export class LocalDriver {
     }
   }
 
+  /** userns-remap: new volumes belong to the remapped root, as dockerd's local driver makes them. */
+  rootOwner?: { uid: number; gid: number };
+
   async create(name: string): Promise<void> {
     await fs.mkdir(this.mountpoint(name), { recursive: true, mode: 0o755 });
+    if (this.rootOwner) await fs.chown(this.mountpoint(name), this.rootOwner.uid, this.rootOwner.gid);
   }
 
   /** Whether this volume is backed by a filesystem mounted on use. */

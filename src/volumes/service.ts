@@ -10,6 +10,7 @@ import type { Logger } from '../lib/log.js';
 import type { EventBus } from '../daemon/events.js';
 import { LocalDriver, LOCAL_DRIVER } from './local-driver.js';
 import { listFilter, pruneFilter, type FilterSubject } from './filters.js';
+import type { IdMapping } from '../userns/id-mapping.js';
 
 /** Docker marks the volumes it makes for a container (`-v /path`, image VOLUME) with this label. */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -40,8 +41,9 @@ export class VolumeService {
   private refs = new Map<string, Set<string>>();
   private creating = new Map<string, Promise<Volume>>();
 
-  constructor(private readonly o: { dataRoot: string; events: EventBus; log: Logger }) {
+  constructor(private readonly o: { dataRoot: string; events: EventBus; log: Logger; idMap?: IdMapping }) {
     this.driver = new LocalDriver(join(o.dataRoot, 'volumes'));
+    this.driver.rootOwner = o.idMap?.root;
   }
 
   async init(): Promise<void> {

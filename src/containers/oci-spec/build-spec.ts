@@ -1,6 +1,7 @@
 // Turns a container's Docker configuration into the OCI runtime config.json dockerd would write:
 // the one entry point of oci-spec/. Each concern lives in its own module; this file only decides
 // the order (capabilities before seccomp, user mounts after defaults) and what depends on what.
+import { existsSync } from 'node:fs';
 import { InvalidParameter } from '../../lib/errors.js';
 import {
   loadDefaultProfile,
@@ -98,6 +99,7 @@ export function buildSpec(config: ContainerConfig, hostConfig: HostConfig, ctx: 
     privateIpc: !ipcHost,
     privateUts: !utsHost,
     ownNet: !netHost && modes.net !== 'container',
+    userns: !!ctx.userns,
     user: hc.Sysctls,
     sysctlExists: host.sysctlExists,
   });
@@ -115,6 +117,21 @@ export function buildSpec(config: ContainerConfig, hostConfig: HostConfig, ctx: 
       cgroupsPath: ctx.cgroupsPath,
     },
   };
+  if (ctx.userns) {
+    // The daemon made the network namespace, so the host's user namespace owns it: the kernel
+    // refuses a sysfs mount from the container's, and the runtimes then bind the host's /sys
+    // read-only instead, as they do for rootless containers.
+    // The same holds for mqueue in the host's IPC namespace (--ipc host): the host's is bound
+    // when the host has one mounted, and left out when not.
+    const hostMqueue = ipcHost && existsSync('/dev/mqueue');
+    spec.mounts = spec.mounts.flatMap((m): OciMount[] => {
+      if (m.type === 'sysfs' && m.destination === '/sys') return [{ destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }];
+      if (m.type === 'mqueue' && ipcHost) return hostMqueue ? [{ destination: m.destination, type: 'bind', source: '/dev/mqueue', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }] : [];
+      return [m];
+    });
+    spec.linux.uidMappings = ctx.userns.uidMappings.map((m) => ({ ...m }));
+    spec.linux.gidMappings = ctx.userns.gidMappings.map((m) => ({ ...m }));
+  }
   if (!utsHost) spec.hostname = hostname;
   if (Object.keys(sysctl).length) spec.linux.sysctl = sysctl;
   const masked = choosePaths(hc.MaskedPaths, defaultMaskedPaths(host.thermalThrottlePaths), privileged);

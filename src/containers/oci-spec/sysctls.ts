@@ -38,6 +38,11 @@ export interface SysctlPlan extends SysctlScope {
   domainname: string;
   /** dockerd adds its network defaults only for a network namespace of the container's own. */
   ownNet: boolean;
+  /**
+   * In a user namespace dockerd leaves out the ping range; the port sysctl cannot be written
+   * either, because the host's user namespace owns the network namespace the daemon made.
+   */
+  userns?: boolean;
   user: Record<string, string> | null | undefined;
   sysctlExists: (name: string) => boolean;
 }
@@ -47,8 +52,8 @@ export function buildSysctls(plan: SysctlPlan): Record<string, string> {
   if (plan.domainname && plan.privateUts) out['kernel.domainname'] = plan.domainname;
   if (plan.ownNet) {
     // Lets unprivileged users ping and bind low ports without CAP_NET_RAW/CAP_NET_BIND_SERVICE.
-    if (plan.sysctlExists('net.ipv4.ping_group_range')) out['net.ipv4.ping_group_range'] = '0 2147483647';
-    if (plan.sysctlExists('net.ipv4.ip_unprivileged_port_start')) out['net.ipv4.ip_unprivileged_port_start'] = '0';
+    if (!plan.userns && plan.sysctlExists('net.ipv4.ping_group_range')) out['net.ipv4.ping_group_range'] = '0 2147483647';
+    if (!plan.userns && plan.sysctlExists('net.ipv4.ip_unprivileged_port_start')) out['net.ipv4.ip_unprivileged_port_start'] = '0';
   }
   const user = plan.user ?? {};
   validateSysctls(user, plan);

@@ -95,6 +95,8 @@ export interface SpecContext {
   seccompProfilePath?: string;
   /** Facts about this host; detected (and cached) when omitted. Tests pass their own. */
   host?: HostFacts;
+  /** userns-remap: the container gets a user namespace with these mappings. */
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
 }
 
 /** Facts about the host that change what Docker puts in a spec. */
@@ -203,8 +205,17 @@ export interface OciResources {
   blockIO?: { weight?: number };
 }
 
+/** One line of a user namespace's uid_map or gid_map. */
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciLinux {
   namespaces: OciNamespace[];
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
   devices: OciDevice[];
   resources: OciResources;
   cgroupsPath: string;
