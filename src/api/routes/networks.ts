@@ -5,6 +5,7 @@ import { InvalidParameter } from '../../lib/errors.js';
 import type { NetworkController, NetworkCreateRequest } from '../../network/controller.js';
 import type { NetworkRecord } from '../../network/model.js';
 import { networkOut } from '../types/network.js';
+import { checkFilterKeys, matchPruneLabels, untilFilter } from '../../disk/prune-filters.js';
 
 const LIST_FILTERS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
 
@@ -72,6 +73,9 @@ export function networkRoutes(r: Router, network: NetworkController): void {
 
   r.post('/networks/prune', async (ctx) => {
     const f = qFilters(ctx.query);
-    sendJson(ctx, 200, await network.prune((n) => !matchNetwork(n, f, () => false)));
+    // dockerd's prune rules (only until/label/label!; until also takes durations such as 24h).
+    checkFilterKeys(f, ['until', 'label', 'label!']);
+    const until = untilFilter(f);
+    sendJson(ctx, 200, await network.prune((n) => !((until === undefined || Date.parse(n.Created) <= until) && matchPruneLabels(f, n.Labels))));
   });
 }
