@@ -25,6 +25,8 @@ import { resolvePorts, validatePortBindings, type PortBindings } from './ports.j
 import { macForIp, userBridgeName, type DaemonNetNames } from './naming.js';
 import type { Attachment, ContainerNetworking, DriverName, Endpoint, NetworkRecord, PortMapping } from './model.js';
 import { UserlandProxies } from './proxy.js';
+import { EmbeddedDns } from './dns/embedded-dns.js';
+import { checkLinks, resolveLegacyLinks } from './dns/links.js';
 
 export interface NetworkControllerOptions {
   dataRoot: string;
@@ -70,6 +72,10 @@ export interface SandboxInfo {
   netns?: string;
   /** `ip\thostname` lines for /etc/hosts. */
   hosts: string[];
+  /** 127.0.0.11 answers in this namespace (a user-defined network): resolv.conf names it. */
+  embeddedDns?: boolean;
+  /** Legacy links on the default bridge: /etc/hosts lines and environment variables. */
+  links?: { hosts: string[]; env: string[] };
 }
 
 const PREDEFINED = ['bridge', 'host', 'none'];
@@ -83,6 +89,7 @@ export class NetworkController {
   private readonly drivers: Record<DriverName, NetworkDriver>;
   private readonly proxies = new UserlandProxies();
   private firewall: Promise<void> = Promise.resolve();
+  readonly dns: EmbeddedDns;
   /** Set by the composition root once the containers service exists. */
   containers?: ContainerLookup;
 
@@ -90,6 +97,7 @@ export class NetworkController {
     this.store = new NetworkStore(o.dataRoot);
     this.sandboxes = new Sandboxes(o.execRoot);
     this.drivers = { bridge: new BridgeDriver(!o.userlandProxy), host: new HostDriver(), none: new NoneDriver(), macvlan: new MacvlanDriver(() => this.list()) };
+    this.dns = new EmbeddedDns({ networks: () => this.networks.values(), containers: () => this.ctrs.values(), find: (id) => this.containers?.find(id) }, o.log);
   }
 
   // ---------------------------------------------------------------- start and restore
@@ -104,6 +112,7 @@ export class NetworkController {
       if (n.IPAM.Config[0]) this.pools.set(n.Id, new AddressPool(n.IPAM.Config[0]));
       // After a reboot the bridges are gone; bring them back as they were.
       if (n.Driver === 'bridge') await this.drivers.bridge.createNetwork(n);
+      await this.dns.networkUp(n);
     }
     for (const c of this.ctrs.values()) {
       for (const a of c.attachments) if (a.endpoint) this.pools.get(a.networkId)?.reserve(a.endpoint.ip);
@@ -167,6 +176,7 @@ export class NetworkController {
   /** Nothing to do at daemon shutdown: bridges, rules and namespaces outlive it (live restore). */
   close(): void {
     this.proxies.closeAll();
+    void this.dns.close();
   }
 
   // ---------------------------------------------------------------- networks
@@ -244,6 +254,7 @@ export class NetworkController {
       await this.applyFirewall(true).catch(() => undefined);
       throw err;
     }
+    await this.dns.networkUp(n);
     this.o.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };
   }
@@ -256,6 +267,7 @@ export class NetworkController {
       const names = active.map((c) => this.containers?.find(c.containerId)?.Name.slice(1) ?? c.containerId.slice(0, 12));
       throw new Forbidden(`error while removing network: network ${n.Name} has active endpoints (${names.map((x) => `name:"${x}"`).join(', ')})`);
     }
+    await this.dns.networkDown(n.Id);
     await this.drivers[n.Driver].deleteNetwork(n);
     this.networks.delete(n.Id);
     this.pools.delete(n.Id);
@@ -294,6 +306,7 @@ export class NetworkController {
   async containerCreated(c: ContainerRecord, networking: unknown): Promise<void> {
     const rec: ContainerNetworking = { containerId: c.Id, attachments: this.attachmentsFor(c, networking), ports: [] };
     validatePortBindings(c.HostConfig.PortBindings as PortBindings);
+    if (this.containers) checkLinks((c.HostConfig.Links as string[] | null) ?? [], c.HostConfig.NetworkMode, this.containers);
     this.ctrs.set(c.Id, rec);
     await this.store.saveContainer(rec);
   }
@@ -344,9 +357,13 @@ export class NetworkController {
       return { hosts: [] };
     }
     if (!this.drivers[first.Driver].endpoints) return { hosts: [] };
+    const info: Partial<SandboxInfo> = {};
     try {
       rec.sandbox = await this.sandboxes.create(c.Id);
       for (const a of rec.attachments) await this.join(c, rec, a);
+      info.embeddedDns = await this.dns.containerJoined(rec.sandbox, rec, (id) => this.networks.get(id));
+      const bridge = this.find('bridge');
+      if (bridge?.predefined && rec.attachments.some((a) => a.networkId === bridge.Id)) info.links = resolveLegacyLinks(c.Name.slice(1), (c.HostConfig.Links as string[] | null) ?? [], this.linkLookup(bridge.Id));
       // Docker publishes nothing on macvlan (no NAT there): -p and -P are ignored with a warning.
       const publishes = first.Driver !== 'macvlan';
       if (!publishes && (Object.keys(c.HostConfig.PortBindings ?? {}).length || c.HostConfig.PublishAllPorts)) this.o.log.warn(`container ${c.Id.slice(0, 12)}: macvlan driver does not support port mappings`);
@@ -363,7 +380,18 @@ export class NetworkController {
       throw err;
     }
     const hostname = c.Config.Hostname ?? c.Id.slice(0, 12);
-    return { netns: rec.sandbox, hosts: rec.attachments.filter((a) => a.endpoint).map((a) => `${a.endpoint!.ip}\t${hostname}`) };
+    return { ...info, netns: rec.sandbox, hosts: rec.attachments.filter((a) => a.endpoint).map((a) => `${a.endpoint!.ip}\t${hostname}`) };
+  }
+
+  private linkLookup(bridgeId: string) {
+    return {
+      get: (ref: string) => this.containers!.get(ref),
+      isRunning: (id: string) => {
+        const c = this.containers!.find(id);
+        return !!c && this.containers!.isRunning(c);
+      },
+      bridgeIp: (id: string) => this.ctrs.get(id)?.attachments.find((a) => a.networkId === bridgeId)?.endpoint?.ip,
+    };
   }
 
   private async join(c: ContainerRecord, rec: ContainerNetworking, a: Attachment): Promise<void> {
