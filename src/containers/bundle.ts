@@ -8,6 +8,8 @@ import { isRunning, type ContainerRecord } from './model.js';
 import { buildSpec, specToJson, readDaemonRlimits, type OciSpec } from './oci-spec/index.js';
 import type { SandboxInfo } from '../network/controller.js';
 import type { OciMount } from './oci-spec/types.js';
+import { replaceOrAppendEnv } from './oci-spec/env.js';
+import { embeddedResolvConf, type DnsSettings } from '../network/dns/resolv-conf.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { containerMapping } from '../userns/container-checks.js';
 import { remapContainerFiles } from '../userns/ownership.js';
@@ -65,11 +67,11 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
     return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
   });
   const hosts = hostNet ? await fs.readFile('/etc/hosts', 'utf8').catch(() => HOSTS_BASE) : HOSTS_BASE;
-  const ownHosts = (b.sandbox?.hosts ?? []).map((l) => l + '\n');
+  const ownHosts = [...(b.sandbox?.links?.hosts ?? []), ...(b.sandbox?.hosts ?? [])].map((l) => l + '\n');
   await Promise.all([
     fs.writeFile(c.HostnamePath, hostname + '\n', { mode: 0o644 }),
     fs.writeFile(c.HostsPath, hosts + extraHosts.join('') + ownHosts.join(''), { mode: 0o644 }),
-    resolvConf(hostNet, hc).then((text) => fs.writeFile(c.ResolvConfPath, text, { mode: 0o644 })),
+    (b.sandbox?.embeddedDns ? fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '').then((t) => embeddedResolvConf(t, hc as DnsSettings)) : resolvConf(hostNet, hc)).then((text) => fs.writeFile(c.ResolvConfPath, text, { mode: 0o644 })),
   ]);
   if (b.userns) await remapContainerFiles([c.HostnamePath, c.HostsPath, c.ResolvConfPath], b.userns);
   const userns = containerMapping(hc, b.userns);
@@ -99,6 +101,8 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
     daemonRlimits: await daemonRlimits(),
     userns: userns && { uidMappings: userns.uidMaps, gidMappings: userns.gidMaps },
   });
+  // Link variables come before the image's and the user's, which win on the same name (as dockerd).
+  if (b.sandbox?.links?.env.length) spec.process.env = replaceOrAppendEnv(b.sandbox.links.env, spec.process.env);
   b.finish?.(spec);
   await fs.writeFile(join(b.bundle, 'config.json'), specToJson(spec), { mode: 0o600 });
   return warnings;
