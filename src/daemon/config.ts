@@ -48,6 +48,9 @@ export interface DaemonConfig {
   ipForward?: boolean;
   userlandProxy?: boolean;
   mtu?: number;
+  /** Storage driver (`storage-driver`, `-s`; overlay2 when unset) and its `storage-opts`. */
+  storageDriver?: string;
+  storageOpts?: string[];
   /** `userns-remap`: "default", "USER" or "USER:GROUP" (src/userns); unset means no remapping. */
   usernsRemap?: string;
 }
@@ -91,6 +94,8 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   'ip-forward': 'ipForward',
   'userland-proxy': 'userlandProxy',
   mtu: 'mtu',
+  'storage-driver': 'storageDriver',
+  'storage-opts': 'storageOpts',
   'userns-remap': 'usernsRemap',
 };
 
@@ -167,6 +172,13 @@ export function parseFlags(argv: string[]): ParsedFlags {
         break;
       case '--live-restore':
         values.liveRestore = inline === undefined ? true : inline === 'true';
+        break;
+      case '-s':
+      case '--storage-driver':
+        values.storageDriver = value();
+        break;
+      case '--storage-opt':
+        values.storageOpts = [...(values.storageOpts ?? []), value()];
         break;
       case '--cgroup-parent':
         values.cgroupParent = value();
@@ -294,6 +306,8 @@ export function loadConfig(argv: string[]): { config: DaemonConfig; help: boolea
     ipForward: merged.ipForward ?? true,
     userlandProxy: merged.userlandProxy ?? false,
     mtu: merged.mtu,
+    storageDriver: merged.storageDriver || undefined,
+    storageOpts: merged.storageOpts ?? [],
     usernsRemap: merged.usernsRemap || undefined,
   };
   // dockerd refuses to start with a default log configuration it could not apply.

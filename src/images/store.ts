@@ -68,8 +68,9 @@ export class ImageStore {
   private refs = new Map<string, string>();
   private readonly root: string;
 
-  constructor(dataRoot: string) {
-    this.root = join(dataRoot, 'image', 'overlay2');
+  /** Each storage driver keeps its own images (image/<driver>/), as Docker does. */
+  constructor(dataRoot: string, storageDriver = 'overlay2') {
+    this.root = join(dataRoot, 'image', storageDriver);
   }
 
   private contentPath(id: string): string {

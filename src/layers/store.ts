@@ -1,15 +1,17 @@
 // The layer store: read-only image layers identified by chainID (Docker's layerdb layout under
-// image/<driver>/layerdb) and one read-write layer per container (layerdb/mounts/<id>). Layers
-// are applied from tar streams whose diffID is hashed while they stream.
+// image/<driver>/layerdb) and one read-write layer per container (layerdb/mounts/<id>), kept by
+// a storage driver (drivers/). Layers are applied from tar streams whose diffID is hashed while
+// they stream.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { NotFound, InvalidParameter, SystemError, BerthError, errorMessage } from '../lib/errors.js';
+import { NotFound, InvalidParameter, NotImplemented, SystemError, BerthError, errorMessage } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { Overlay2Driver } from './overlay2.js';
 import { applyLayer } from './archive/apply.js';
-import { diffOverlay, changes, type Change } from './archive/diff.js';
+import type { Change } from './archive/diff.js';
+import type { StorageDriver } from './drivers/driver.js';
+import { selectDriver } from './drivers/select.js';
 import { TarSplitRecorder, layerTarStream, tarSplitSize, tarSplitPathIn } from './tar-split.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { remapContainerLayers } from '../userns/ownership.js';
@@ -45,14 +47,18 @@ const hex = (digest: string) => digest.replace(/^sha256:/, '');
 export class LayerStore {
   private layers = new Map<string, Layer>();
   private rw = new Map<string, RWLayer>();
-  readonly driver: Overlay2Driver;
+  readonly driver: StorageDriver;
+  /** image/<driver>: image metadata of this driver, kept apart from other drivers' as Docker does. */
+  readonly imageRoot: string;
   private readonly db: string;
   /** userns-remap: files are owned by the mapped ids (set by the daemon before any layer is made). */
   idMap?: IdMapping;
 
-  constructor(dataRoot: string) {
-    this.driver = new Overlay2Driver(join(dataRoot, 'overlay2'));
-    this.db = join(dataRoot, 'image', 'overlay2', 'layerdb');
+  /** `driver`: a driver name (overlay2 when omitted, with `storageOpts`) or a driver instance. */
+  constructor(dataRoot: string, driver: string | StorageDriver = 'overlay2', storageOpts: string[] = []) {
+    this.driver = typeof driver === 'string' ? selectDriver(dataRoot, driver, storageOpts) : driver;
+    this.imageRoot = join(dataRoot, 'image', this.driver.name);
+    this.db = join(this.imageRoot, 'layerdb');
   }
 
   async init(): Promise<void> {
@@ -84,8 +90,8 @@ export class LayerStore {
       used.add(r.mountId);
       used.add(`${r.mountId}-init`);
     }
-    for (const name of await fs.readdir(this.driver.home)) {
-      if (name === 'l' || used.has(name)) continue;
+    for (const name of await this.driver.ids()) {
+      if (used.has(name)) continue;
       await this.driver.remove(name);
     }
     await fs.rm(join(this.db, 'tmp'), { recursive: true, force: true });
@@ -124,7 +130,7 @@ export class LayerStore {
     const tarSplit = new TarSplitRecorder(join(this.db, 'tmp', `${cacheId}-tar-split.json.gz`));
     let diffId: string;
     try {
-      ({ diffId } = await applyLayer(input, this.driver.diffDir(cacheId), { whiteouts: 'overlay', tarSplit, expectedDiffId: opts.expectedDiffId, idMap: this.idMap }));
+      ({ diffId } = await applyLayer(input, this.driver.applyDir(cacheId), { whiteouts: this.driver.applyMode, tarSplit, expectedDiffId: opts.expectedDiffId, idMap: this.idMap }));
       await tarSplit.finish();
     } catch (err) {
       await tarSplit.abort();
@@ -139,7 +145,7 @@ export class LayerStore {
       await this.driver.remove(cacheId);
       return existing;
     }
-    const layer: Layer = { chainId, diffId, parent, cacheId, size: await this.driver.size(cacheId) };
+    const layer: Layer = { chainId, diffId, parent, cacheId, size: await this.driver.size(cacheId, parentLayer?.cacheId) };
     await this.persist(layer, tarSplit.path);
     this.layers.set(chainId, layer);
     return layer;
@@ -164,14 +170,16 @@ export class LayerStore {
   layerTar(chainId: string): Readable {
     const layer = this.get(chainId);
     const tarSplit = tarSplitPathIn(join(this.db, 'sha256', hex(chainId)));
-    const diffDir = this.driver.diffDir(layer.cacheId);
+    // Bodies are read back by name: in a full-copy driver the layer's own files sit at those names.
+    const dir = this.driver.applyDir(layer.cacheId);
+    const repack = () => this.repack(layer);
     async function* generate(): AsyncGenerator<Buffer> {
       if (await exists(tarSplit)) {
-        yield* layerTarStream(diffDir, tarSplit) as AsyncIterable<Buffer>;
+        yield* layerTarStream(dir, tarSplit) as AsyncIterable<Buffer>;
         return;
       }
-      await repackMatches(diffDir, layer);
-      yield* diffOverlay(diffDir) as AsyncIterable<Buffer>;
+      await repackMatches(repack, layer);
+      yield* repack() as AsyncIterable<Buffer>;
     }
     return Readable.from(generate(), { objectMode: false });
   }
@@ -181,7 +189,12 @@ export class LayerStore {
     const layer = this.get(chainId);
     const tarSplit = tarSplitPathIn(join(this.db, 'sha256', hex(chainId)));
     if (await exists(tarSplit)) return tarSplitSize(tarSplit);
-    return repackMatches(this.driver.diffDir(layer.cacheId), layer);
+    return repackMatches(() => this.repack(layer), layer);
+  }
+
+  private repack(layer: Layer): Readable {
+    const parent = layer.parent ? this.get(layer.parent).cacheId : undefined;
+    return this.driver.diff(layer.cacheId, parent);
   }
 
   /** Removes a layer and then each parent no longer used by `inUse`. */
@@ -203,16 +216,30 @@ export class LayerStore {
 
   // ---- read-write layers of containers ----
 
-  async createRW(containerId: string, parent?: string): Promise<RWLayer> {
+  /** Refuses `--storage-opt` the driver cannot honour, before anything is created. */
+  validateStorageOpt(storageOpt: Record<string, string> | null | undefined): void {
+    if (storageOpt && Object.keys(storageOpt).length) this.driver.validateStorageOpt(storageOpt);
+  }
+
+  async createRW(containerId: string, parent?: string, storageOpt?: Record<string, string> | null): Promise<RWLayer> {
+    this.validateStorageOpt(storageOpt);
+    // The remap of the init layer assumes an overlay upper dir; a full copy would be shifted twice.
+    if (this.idMap && this.driver.applyMode !== 'overlay') throw new NotImplemented(`userns-remap is not supported with the ${this.driver.name} storage driver`);
     const mountId = newCacheId();
     const parentLayer = parent ? this.get(parent) : undefined;
     // As Docker does, an "-init" layer holds the mountpoints every container gets, so they never
     // show up in `docker diff` or in a committed image.
     const initId = `${mountId}-init`;
     await this.driver.create(initId, parentLayer?.cacheId);
-    await writeInitLayer(this.driver.diffDir(initId));
-    await this.driver.create(mountId, initId);
-    if (this.idMap) await remapContainerLayers(this.driver.diffDir(initId), this.driver.diffDir(mountId), this.idMap);
+    try {
+      await writeInitLayer(this.driver.applyDir(initId));
+      await this.driver.create(mountId, initId, { storageOpt: storageOpt ?? {} });
+      if (this.idMap) await remapContainerLayers(this.driver.applyDir(initId), this.driver.applyDir(mountId), this.idMap);
+    } catch (err) {
+      await this.driver.remove(mountId).catch(() => undefined);
+      await this.driver.remove(initId).catch(() => undefined);
+      throw err;
+    }
     const d = join(this.db, 'mounts', containerId);
     await fs.mkdir(d, { recursive: true });
     if (parent) await fs.writeFile(join(d, 'parent'), parent);
@@ -252,12 +279,30 @@ export class LayerStore {
 
   /** The container's changes as a layer tar (commit). */
   diffRW(containerId: string): Readable {
-    return diffOverlay(this.driver.diffDir(this.getRW(containerId).mountId));
+    const r = this.getRW(containerId);
+    return this.driver.diff(r.mountId, `${r.mountId}-init`);
   }
 
   async changesRW(containerId: string): Promise<Change[]> {
     const r = this.getRW(containerId);
-    return changes(this.driver.diffDir(r.mountId), await this.driver.lowerDirs(r.mountId));
+    return this.driver.changes(r.mountId, `${r.mountId}-init`);
+  }
+
+  /** GraphDriver.Data of `docker inspect` for a container (null where the driver has none). */
+  containerGraphData(containerId: string): Promise<Record<string, string> | null> {
+    return this.driver.metadata(this.getRW(containerId).mountId);
+  }
+
+  /** GraphDriver.Data of `docker image inspect` for the image whose top layer is `chainId`. */
+  async imageGraphData(chainId: string | undefined): Promise<Record<string, string> | null> {
+    if (!chainId) return this.driver.applyMode === 'overlay' ? {} : null;
+    return this.driver.metadata(this.get(chainId).cacheId);
+  }
+
+  /** `docker info`: Driver and DriverStatus. */
+  driverStatus(): { Driver: string; DriverStatus: [string, string][] | null } {
+    const status = this.driver.status();
+    return { Driver: this.driver.name, DriverStatus: status.length ? status : null };
   }
 
   /** The layer chain a container's RW layer sits on (for size reporting). */
@@ -267,7 +312,8 @@ export class LayerStore {
   }
 
   async sizeRW(containerId: string): Promise<number> {
-    return this.driver.size(this.getRW(containerId).mountId);
+    const r = this.getRW(containerId);
+    return this.driver.size(r.mountId, `${r.mountId}-init`);
   }
 }
 
@@ -278,11 +324,11 @@ function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Hashes a re-pack of the diff directory; returns its size when it gives the layer's diffID. */
-async function repackMatches(diffDir: string, layer: Layer): Promise<number> {
+/** Hashes a re-pack of the layer; returns its size when it gives the layer's diffID. */
+async function repackMatches(repack: () => Readable, layer: Layer): Promise<number> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of diffOverlay(diffDir) as AsyncIterable<Buffer>) {
+  for await (const chunk of repack() as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }

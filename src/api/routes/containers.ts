@@ -28,19 +28,9 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
 
   /** Inspect's extras; `docker ps` needs none of this unless sizes are asked for. */
   const extras = async (c: ContainerRecord, size: boolean): Promise<ContainerExtras> => {
-    const rw = d.layers.getRW(c.Id);
-    const lowers = await d.layers.driver.lowerDirs(rw.mountId);
     return {
       imageName: c.Config.Image ?? '',
-      graphDriver: {
-        Name: d.layers.driver.name,
-        Data: {
-          ...(lowers.length ? { LowerDir: lowers.join(':') } : {}),
-          MergedDir: d.layers.driver.mergedDir(rw.mountId),
-          UpperDir: d.layers.driver.diffDir(rw.mountId),
-          WorkDir: `${d.layers.driver.dir(rw.mountId)}/work`,
-        },
-      },
+      graphDriver: { Name: d.layers.driver.name, Data: await d.layers.containerGraphData(c.Id) },
       ...(size ? await sizes(c) : {}),
       network: containers.network,
     };

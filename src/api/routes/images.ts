@@ -23,18 +23,9 @@ export function imageRoutes(r: Router, images: ImageService, layers: LayerStore,
     Size: images.size(img),
   });
 
-  const inspect = (img: Image) => {
+  const inspect = async (img: Image) => {
     const chain = chainIdOf(img.config.rootfs.diff_ids);
-    const layerList = chain ? layers.chain(chain) : [];
-    const top = layerList[layerList.length - 1];
-    const data: Record<string, string> = {};
-    if (top) {
-      data.MergedDir = `${layers.driver.dir(top.cacheId)}/merged`;
-      data.UpperDir = layers.driver.diffDir(top.cacheId);
-      data.WorkDir = `${layers.driver.dir(top.cacheId)}/work`;
-      const lowers = layerList.slice(0, -1).reverse().map((l) => layers.driver.diffDir(l.cacheId));
-      if (lowers.length) data.LowerDir = lowers.join(':');
-    }
+    const data = await layers.imageGraphData(chain);
     return {
       Id: img.id,
       RepoTags: images.store.repoTags(img.id),
@@ -96,7 +87,7 @@ export function imageRoutes(r: Router, images: ImageService, layers: LayerStore,
     );
   });
 
-  r.get('/images/:name*/json', (ctx) => sendJson(ctx, 200, inspect(images.get(ctx.params.name!))));
+  r.get('/images/:name*/json', async (ctx) => sendJson(ctx, 200, await inspect(images.get(ctx.params.name!))));
 
   r.get('/images/:name*/history', (ctx) => sendJson(ctx, 200, images.history(ctx.params.name!)));
 

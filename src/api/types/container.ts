@@ -8,7 +8,7 @@ import { apiMountPoint } from '../../volumes/mount-point.js';
 
 export interface ContainerExtras {
   imageName: string;
-  graphDriver: { Name: string; Data: Record<string, string> };
+  graphDriver: { Name: string; Data: Record<string, string> | null };
   sizeRw?: number;
   sizeRootFs?: number;
   network?: NetworkController;

@@ -67,10 +67,10 @@ export function resolveSaveNames(names: string[], deps: ArchiveDeps): SavedImage
 
 /**
  * The config exactly as stored: its bytes are the image ID. Read from ImageStore's layout
- * (image/overlay2/imagedb/content), which keeps no raw bytes in memory.
+ * (image/<driver>/imagedb/content), which keeps no raw bytes in memory.
  */
 async function rawConfig(deps: ArchiveDeps, id: string): Promise<Buffer> {
-  const path = join(deps.dataRoot, 'image', 'overlay2', 'imagedb', 'content', 'sha256', hex(id));
+  const path = join(deps.layers.imageRoot, 'imagedb', 'content', 'sha256', hex(id));
   const raw = await fs.readFile(path).catch((err: Error) => {
     throw new SystemError(`cannot read the config of image ${id}: ${err.message}`, { cause: err });
   });

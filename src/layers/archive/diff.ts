@@ -17,15 +17,17 @@ export interface Change {
   Kind: 0 | 1 | 2;
 }
 
-interface Node {
+export interface Node {
   /** Path relative to the walk's root, '/'-separated, never empty. */
   rel: string;
   path: string;
   st: BigIntStats;
+  /** A deletion found by comparing trees (naive diff): written as an OCI whiteout. */
+  deleted?: boolean;
 }
 
 /** Depth-first, each directory's entries in sorted order; symlinks are never followed. */
-async function* walk(root: string, rel = ''): AsyncGenerator<Node> {
+export async function* walk(root: string, rel = ''): AsyncGenerator<Node> {
   const names = (await fs.readdir(rel ? join(root, rel) : root)).sort();
   for (const name of names) {
     const childRel = rel ? `${rel}/${name}` : name;
@@ -51,12 +53,12 @@ function typeOf(st: BigIntStats): TarEntryType | null {
 }
 
 /** Tar entries of a tree; `whiteouts` turns overlayfs markers into OCI ones. */
-async function* entries(nodes: AsyncIterable<Node>, opts: { whiteouts: boolean; name: (rel: string) => string }): AsyncGenerator<TarWriteEntry> {
+export async function* entries(nodes: AsyncIterable<Node>, opts: { whiteouts: boolean; name: (rel: string) => string }): AsyncGenerator<TarWriteEntry> {
   const firstPathOfInode = new Map<string, string>();
-  for await (const { rel, path, st } of nodes) {
+  for await (const { rel, path, st, deleted } of nodes) {
     const name = opts.name(rel);
     const common = { uid: Number(st.uid), gid: Number(st.gid), mtimeNs: st.mtimeNs };
-    if (opts.whiteouts && isOverlayWhiteout(st)) {
+    if (deleted || (opts.whiteouts && isOverlayWhiteout(st))) {
       const dir = posix.dirname(name);
       const wh = (dir === '.' ? '' : dir + '/') + WHITEOUT_PREFIX + posix.basename(name);
       yield { header: { ...common, name: wh, type: 'file', mode: 0o600, size: 0 } };
@@ -132,7 +134,7 @@ export function packTree(dir: string, opts: PackOptions = {}): Readable {
   return writeTar(entries(nodes(), { whiteouts: false, name: (rel) => rel }));
 }
 
-async function lstatOrNull(path: string): Promise<BigIntStats | null> {
+export async function lstatOrNull(path: string): Promise<BigIntStats | null> {
   try {
     return await fs.lstat(path, { bigint: true });
   } catch (err) {

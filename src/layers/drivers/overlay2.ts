@@ -1,13 +1,20 @@
 // The overlay2 graph driver, laid out as Docker's: overlay2/<id>/{diff,work,merged,link,lower}
 // and short links overlay2/l/<26 chars> → ../<id>/diff, so lowerdir= strings stay under one page
-// even for deep images. Mounts use relative lowerdirs with the driver's home as cwd.
+// even for deep images. Mounts use relative lowerdirs with the driver's home as cwd. Size quotas
+// are xfs project quotas on a container layer's directory.
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { mount, umount2, MNT_DETACH } from '../lib/libc.js';
-import { mountPoints } from '../lib/mountinfo.js';
-import { treeSize } from '../lib/disk-usage.js';
-import { SystemError } from '../lib/errors.js';
+import type { Readable } from 'node:stream';
+import { mount, umount2, MNT_DETACH } from '../../lib/libc.js';
+import { mountPoints } from '../../lib/mountinfo.js';
+import { treeSize } from '../../lib/disk-usage.js';
+import { InvalidParameter, SystemError } from '../../lib/errors.js';
+import { changes, diffOverlay, type Change } from '../archive/diff.js';
+import type { CreateOptions, StorageDriver } from './driver.js';
+import { backingFs } from './backing-fs.js';
+import { parseContainerStorageOpt, type QuotaRequest } from './storage-opts.js';
+import { XfsProjectQuota } from './xfs-quota.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const MS_BIND = 4096;
@@ -21,9 +28,22 @@ function shortLinkName(): string {
   return s;
 }
 
-export class Overlay2Driver {
+/** Where a quota'd layer records its xfs project id (Docker reads it back from the inode). */
+const QUOTA_FILE = 'quota-project';
+const QUOTA_UNSUPPORTED = "--storage-opt is supported only for overlay over xfs with 'pquota' mount option";
+
+export class Overlay2Driver implements StorageDriver {
   readonly name = 'overlay2';
-  constructor(readonly home: string) {}
+  readonly applyMode = 'overlay';
+  private backing = '';
+  private quota?: XfsProjectQuota;
+  private nextProject = 1;
+
+  /** `defaults`: daemon storage-opts (overlay2.size applies to every container). */
+  constructor(
+    readonly home: string,
+    private readonly defaults: QuotaRequest = {},
+  ) {}
 
   /** merged/ directories this driver has mounted; read from the kernel once, at start. */
   private mounted = new Set<string>();
@@ -31,6 +51,59 @@ export class Overlay2Driver {
   async init(): Promise<void> {
     await fs.mkdir(join(this.home, 'l'), { recursive: true, mode: 0o700 });
     for (const m of mountPoints()) if (m.startsWith(this.home + '/')) this.mounted.add(m);
+    this.backing = await backingFs(this.home);
+    this.quota = XfsProjectQuota.probe(this.home);
+    if (this.defaults.size !== undefined && !this.quota) {
+      throw new InvalidParameter(`Storage option overlay2.size only supported for backingFS XFS. Found ${this.backing}`);
+    }
+    if (this.quota) {
+      for (const id of await this.ids()) {
+        const p = Number(await fs.readFile(join(this.dir(id), QUOTA_FILE), 'utf8').catch(() => '0'));
+        if (p >= this.nextProject) this.nextProject = p + 1;
+      }
+    }
+  }
+
+  validateStorageOpt(opts: Record<string, string>): void {
+    const q = parseContainerStorageOpt(opts);
+    if (q.size !== undefined && !this.quota) throw new InvalidParameter(QUOTA_UNSUPPORTED);
+  }
+
+  applyDir(id: string): string {
+    return this.diffDir(id);
+  }
+
+  async ids(): Promise<string[]> {
+    return (await fs.readdir(this.home)).filter((n) => n !== 'l');
+  }
+
+  status(): [string, string][] {
+    return [
+      ['Backing Filesystem', this.backing],
+      ['Supports d_type', 'true'],
+      ['Using metacopy', 'false'],
+      ['Native Overlay Diff', 'true'],
+      ['userxattr', 'false'],
+    ];
+  }
+
+  async metadata(id: string): Promise<Record<string, string>> {
+    const lowers: string[] = [];
+    for (const l of await this.lowerDirs(id)) lowers.push(resolve(join(l, '..'), await fs.readlink(l).catch(() => l)));
+    return {
+      ...(lowers.length ? { LowerDir: lowers.join(':') } : {}),
+      MergedDir: this.mergedDir(id),
+      UpperDir: this.diffDir(id),
+      WorkDir: join(this.dir(id), 'work'),
+    };
+  }
+
+  diff(id: string): Readable {
+    return diffOverlay(this.diffDir(id));
+  }
+
+  async changes(id: string): Promise<Change[]> {
+    return changes(this.diffDir(id), await this.lowerDirs(id));
   }
 
   dir(id: string): string {
@@ -46,9 +119,16 @@ export class Overlay2Driver {
   }
 
   /** Creates the directories of layer `id` on top of `parent` (a driver id, or none). */
-  async create(id: string, parent?: string): Promise<void> {
+  async create(id: string, parent?: string, opts: CreateOptions = {}): Promise<void> {
     const d = this.dir(id);
     await fs.mkdir(d, { mode: 0o710 });
+    const size = opts.storageOpt ? (parseContainerStorageOpt(opts.storageOpt).size ?? this.defaults.size) : undefined;
+    if (size !== undefined) {
+      if (!this.quota) throw new InvalidParameter(QUOTA_UNSUPPORTED);
+      const project = this.nextProject++;
+      await this.quota.limit(d, project, size);
+      await fs.writeFile(join(d, QUOTA_FILE), String(project));
+    }
     await fs.mkdir(join(d, 'diff'), { mode: 0o755 });
     const link = shortLinkName();
     await fs.symlink(join('..', id, 'diff'), join(this.home, 'l', link));
@@ -122,6 +202,8 @@ export class Overlay2Driver {
 
   async remove(id: string): Promise<void> {
     await this.unmount(id).catch(() => undefined);
+    const project = Number(await fs.readFile(join(this.dir(id), QUOTA_FILE), 'utf8').catch(() => '0'));
+    if (project && this.quota) await this.quota.release(project).catch(() => undefined);
     const link = await fs.readFile(join(this.dir(id), 'link'), 'utf8').catch(() => '');
     if (link.trim()) await fs.rm(join(this.home, 'l', link.trim()), { force: true });
     await fs.rm(this.dir(id), { recursive: true, force: true });
