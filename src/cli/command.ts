@@ -27,6 +27,8 @@ export interface Command {
   /** What follows the command path in "Usage:", e.g. "[OPTIONS] IMAGE [COMMAND] [ARG...]". */
   usage: string;
   short: string;
+  /** The description --help prints, when it says more than `short`. */
+  long?: string;
   flags: FlagSpec[];
   args: ArgRule;
   /** false: flags stop at the first positional argument (run, exec, create). */

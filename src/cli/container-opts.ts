@@ -43,10 +43,18 @@ export const containerFlags: FlagSpec[] = [
   list('cap-add', 'Add Linux capabilities'),
   list('cap-drop', 'Drop Linux capabilities'),
   { name: 'cgroup-parent', kind: 'string', help: 'Optional parent cgroup for the container' },
-  { name: 'cgroupns', kind: 'string', help: 'Cgroup namespace to use (host|private)' },
+  {
+    name: 'cgroupns',
+    kind: 'string',
+    help: `Cgroup namespace to use (host|private)
+'host':    Run the container in the Docker host's cgroup namespace
+'private': Run the container in its own private cgroup namespace
+'':        Use the cgroup namespace as configured by the
+           default-cgroupns-mode option on the daemon (default)`,
+  },
   { name: 'cidfile', kind: 'string', help: 'Write the container ID to the file' },
-  { name: 'cpu-count', kind: 'int', help: 'CPU count (Windows only)' },
-  { name: 'cpu-percent', kind: 'int', help: 'CPU percent (Windows only)' },
+  { name: 'cpu-count', kind: 'int', help: 'CPU count (Windows only)', hidden: true },
+  { name: 'cpu-percent', kind: 'int', help: 'CPU percent (Windows only)', hidden: true },
   { name: 'cpu-period', kind: 'int', help: 'Limit CPU CFS (Completely Fair Scheduler) period' },
   { name: 'cpu-quota', kind: 'int', help: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
   { name: 'cpu-rt-period', kind: 'int', help: 'Limit CPU real-time period in microseconds' },
@@ -86,13 +94,13 @@ export const containerFlags: FlagSpec[] = [
   { name: 'hostname', short: 'h', kind: 'string', help: 'Container host name' },
   { name: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
-  { name: 'io-maxbandwidth', kind: 'bytes', help: 'Maximum IO bandwidth limit for the system drive (Windows only)' },
-  { name: 'io-maxiops', kind: 'uint64', help: 'Maximum IOps limit for the system drive (Windows only)' },
+  { name: 'io-maxbandwidth', kind: 'bytes', help: 'Maximum IO bandwidth limit for the system drive (Windows only)', hidden: true },
+  { name: 'io-maxiops', kind: 'uint64', help: 'Maximum IOps limit for the system drive (Windows only)', hidden: true },
   { name: 'ip', kind: 'string', typeName: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
   { name: 'ip6', kind: 'string', typeName: 'string', help: 'IPv6 address (e.g., 2001:db8::33)' },
   { name: 'ipc', kind: 'string', help: 'IPC mode to use' },
   { name: 'isolation', kind: 'string', help: 'Container isolation technology' },
-  { name: 'kernel-memory', kind: 'bytes', help: 'Kernel memory limit', hidden: true },
+  { name: 'kernel-memory', kind: 'bytes', help: 'Kernel memory limit' },
   list('label', 'Set meta data on a container', { short: 'l', parse: validateLabel }),
   list('label-file', 'Read in a line delimited file of labels'),
   list('link', 'Add link to another container'),

@@ -257,24 +257,58 @@ function defaultWord(spec: FlagSpec): string | undefined {
   return String(d);
 }
 
-/** pflag's FlagUsages layout: aligned "-s, --name type   help (default x)" lines. */
-export function formatFlagUsages(specs: readonly FlagSpec[]): string {
-  const visible = [...specs.filter((s) => !s.hidden && !s.aliasOf)];
-  if (!visible.some((s) => s.name === 'help')) visible.push(helpFlag);
+/** pflag's wrapN: the first line of s up to i characters (a bit more if that ends it), and the rest. */
+function wrapN(i: number, slop: number, s: string): [string, string] {
+  if (i + slop > s.length) return [s, ''];
+  const head = s.slice(0, i);
+  const w = Math.max(head.lastIndexOf(' '), head.lastIndexOf('\t'), head.lastIndexOf('\n'));
+  if (w <= 0) return [s, ''];
+  const nl = head.lastIndexOf('\n');
+  if (nl > 0 && nl < w) return [s.slice(0, nl), s.slice(nl + 1)];
+  return [s.slice(0, w), s.slice(w + 1)];
+}
+
+/** pflag's wrap: s wrapped to width w under an indent of i (the first line is already indented). */
+function wrapUsage(i: number, w: number, s: string): string {
+  let width = w - i;
+  let out = '';
+  if (width < 24) {
+    i = 16;
+    width = w - i;
+    out += '\n' + ' '.repeat(i);
+  }
+  if (width < 24) return s.replaceAll('\n', out);
+  const slop = 5;
+  width -= slop;
+  const indent = (t: string): string => t.replaceAll('\n', '\n' + ' '.repeat(i));
+  let [line, rest] = wrapN(width, slop, s);
+  out += indent(line);
+  while (rest !== '') {
+    [line, rest] = wrapN(width, slop, rest);
+    out += '\n' + ' '.repeat(i) + indent(line);
+  }
+  return out;
+}
+
+/**
+ * pflag's FlagUsagesWrapped as docker calls it: aligned "-s, --name type   help (default x)" lines,
+ * help text wrapped to the terminal's width - 1 (79 when not on a terminal); --help is not listed.
+ */
+export function formatFlagUsages(specs: readonly FlagSpec[], columns = 80): string {
+  // The implicit --help is not listed; run and create declare their own (-h is --hostname there).
+  const visible = [...specs.filter((s) => !s.hidden && !s.aliasOf && s !== helpFlag)];
   visible.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const lefts = visible.map((s) => {
     const head = s.short ? `  -${s.short}, --${s.name}` : `      --${s.name}`;
     const t = typeWord(s);
     return t ? `${head} ${t}` : head;
   });
-  const width = Math.max(...lefts.map((l) => l.length));
+  const width = Math.max(0, ...lefts.map((l) => l.length));
   return visible
     .map((s, k) => {
       const d = defaultWord(s);
       const help = d === undefined ? s.help : `${s.help} (default ${d})`;
-      const lines = help.split('\n');
-      const pad = ' '.repeat(width + 3);
-      return lefts[k]!.padEnd(width) + '   ' + lines.join('\n' + pad);
+      return lefts[k]!.padEnd(width) + '   ' + wrapUsage(width + 3, columns - 1, help);
     })
     .join('\n');
 }

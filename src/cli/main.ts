@@ -19,6 +19,13 @@ import { containerInspectCommand, imageInspectCommand, inspectCommand } from './
 import { bootstrapCommand, infoCommand, versionCommand } from './commands/system.js';
 import { statsCommand, updateCommand } from './commands/stats.js';
 import { volumeGroup } from './commands/volume.js';
+import { networkGroup } from './commands/network.js';
+import { pauseCommand, renameCommand, restartCommand, unpauseCommand } from './commands/container-state.js';
+import { diffCommand, portCommand, topCommand } from './commands/container-info.js';
+import { commitCommand, cpCommand, exportCommand } from './commands/container-fs.js';
+import { historyCommand, rmiCommand, tagCommand } from './commands/image-tags.js';
+import { loadCommand, saveCommand } from './commands/image-archive.js';
+import { containerPruneCommand, imagePruneCommand, systemPruneCommand } from './commands/prune.js';
 
 const globalFlags: FlagSpec[] = [
   { name: 'config', kind: 'string', help: 'Location of client config files', default: `${process.env.HOME ?? '/root'}/.docker` },
@@ -34,67 +41,112 @@ const globalFlags: FlagSpec[] = [
   { name: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
 ];
 
+/** The "Common Commands" of the root help, in Docker's order. */
+const commonNames = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'version', 'info'];
+
 const topLevel: Command[] = [
   runCommand,
   execCommand,
   psCommand,
-  imagesCommand,
-  versionCommand,
-  infoCommand,
-  createCommand,
-  importCommand,
+  buildCommand,
   pullCommand,
   pushCommand,
+  imagesCommand,
   loginCommand,
-  buildCommand,
+  versionCommand,
+  infoCommand,
+  bootstrapCommand,
+  commitCommand,
+  cpCommand,
+  createCommand,
+  diffCommand,
+  exportCommand,
+  historyCommand,
+  importCommand,
   inspectCommand,
   killCommand,
+  loadCommand,
   logsCommand,
+  pauseCommand,
+  portCommand,
+  renameCommand,
+  restartCommand,
   rmCommand,
+  rmiCommand,
+  saveCommand,
   startCommand,
-  stopCommand,
-  waitCommand,
   statsCommand,
+  stopCommand,
+  tagCommand,
+  topCommand,
+  unpauseCommand,
   updateCommand,
-  bootstrapCommand,
+  waitCommand,
 ];
 
 const containerGroup: CommandGroup = {
   name: 'container',
   short: 'Manage containers',
   commands: [
+    commitCommand,
+    cpCommand,
     createCommand,
+    diffCommand,
     execCommand,
+    exportCommand,
     containerInspectCommand,
     killCommand,
     logsCommand,
     { ...psCommand, name: 'ls' },
+    pauseCommand,
+    portCommand,
+    containerPruneCommand,
+    renameCommand,
+    restartCommand,
     rmCommand,
     runCommand,
     startCommand,
-    stopCommand,
-    waitCommand,
     statsCommand,
+    stopCommand,
+    topCommand,
+    unpauseCommand,
     updateCommand,
+    waitCommand,
   ],
 };
 
 const imageGroup: CommandGroup = {
   name: 'image',
   short: 'Manage images',
-  commands: [buildCommand, importCommand, imageInspectCommand, { ...imagesCommand, name: 'ls', usage: '[OPTIONS] [REPOSITORY[:TAG]]' }, pullCommand, pushCommand],
+  commands: [
+    buildCommand,
+    historyCommand,
+    importCommand,
+    imageInspectCommand,
+    loadCommand,
+    { ...imagesCommand, name: 'ls', usage: '[OPTIONS] [REPOSITORY[:TAG]]' },
+    imagePruneCommand,
+    pullCommand,
+    pushCommand,
+    { ...rmiCommand, name: 'rm' },
+    saveCommand,
+    tagCommand,
+  ],
 };
 
-const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', commands: [infoCommand, dialStdioCommand] };
+const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', commands: [infoCommand, systemPruneCommand, dialStdioCommand] };
 
 const certsGroup: CommandGroup = { name: 'certs', short: 'Create TLS certificates for the API socket (Berth only)', commands: [certsCreateCommand] };
 
-const groups: CommandGroup[] = [containerGroup, imageGroup, systemGroup, certsGroup, volumeGroup];
+const groups: CommandGroup[] = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup, certsGroup];
 
 /** Aliases docker lists in help ("docker container ls, docker container list, docker container ps, docker ps"). */
 const aliasNames: Record<string, string[]> = {
   'container ls': ['list', 'ps'],
   'image ls': ['list'],
+  'image rm': ['remove'],
+  'network ls': ['list'],
+  'network rm': ['remove'],
   'volume ls': ['list'],
   'volume rm': ['remove'],
   'container rm': ['remove'],
@@ -105,14 +157,21 @@ function findInGroup(group: CommandGroup, name: string): Command | undefined {
 }
 
 function usageLine(path: string, cmd: Command): string {
-  return `Usage:  ${path}${cmd.usage ? ' ' + cmd.usage : ''}`;
+  // A second usage form ("\t{path} …") names the command the way the user spelled it.
+  return `Usage:  ${path}${cmd.usage ? ' ' + cmd.usage.replaceAll('{path}', path) : ''}`;
 }
 
-function commandHelp(path: string, cmd: Command): string {
+/** docker wraps help at the terminal's width (80 columns when not on a terminal). */
+function helpColumns(out: { isTTY?: boolean; columns?: number }): number {
+  return out.isTTY && out.columns ? out.columns : 80;
+}
+
+function commandHelp(path: string, cmd: Command, columns: number): string {
   const aliases = aliasesOf(cmd);
-  let out = `${usageLine(path, cmd)}\n\n${cmd.short}\n`;
+  let out = `${usageLine(path, cmd)}\n\n${cmd.long ?? cmd.short}\n`;
   if (aliases.length > 1) out += `\nAliases:\n  ${aliases.join(', ')}\n`;
-  out += `\nOptions:\n${formatFlagUsages(cmd.flags)}\n`;
+  const options = formatFlagUsages(cmd.flags, columns);
+  if (options) out += `\nOptions:\n${options}\n`;
   return out;
 }
 
@@ -129,23 +188,27 @@ function aliasesOf(cmd: Command): string[] {
   return out;
 }
 
-function rootHelp(): string {
+function rootHelp(columns: number): string {
   const list = (cmds: { name: string; short: string }[]): string => cmds.map((c) => `  ${c.name.padEnd(11)} ${c.short}`).join('\n');
+  const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const common = commonNames.map((n) => topLevel.find((c) => c.name === n)!);
+  const others = topLevel.filter((c) => !commonNames.includes(c.name)).sort(byName);
+  const managed = [...groups, { name: 'registry', short: 'Run a container image registry (Berth only)' }].sort(byName);
   return `Usage:  berth [OPTIONS] COMMAND
 
 A self-sufficient runtime for containers
 
 Common Commands:
-${list(topLevel.slice(0, 6))}
+${list(common)}
 
 Management Commands:
-${list([...groups, { name: 'registry', short: 'Run a container image registry (Berth only)' }])}
+${list(managed)}
 
 Commands:
-${list([...topLevel.slice(6)].sort((a, b) => (a.name < b.name ? -1 : 1)))}
+${list(others)}
 
 Global Options:
-${formatFlagUsages(globalFlags)}
+${formatFlagUsages(globalFlags, columns)}
 
 Run 'berth COMMAND --help' for more information on a command.
 `;
@@ -227,7 +290,7 @@ async function runCommandLine(argv: string[], io: MainIO): Promise<number> {
   }
   let [name, ...rest] = global.args;
   if (name === undefined || (name === 'help' && rest.length === 0) || global.bool('help')) {
-    stdout.write(rootHelp());
+    stdout.write(rootHelp(helpColumns(stdout)));
     return 0;
   }
   if (name === 'registry') {
@@ -266,7 +329,7 @@ async function runCommandLine(argv: string[], io: MainIO): Promise<number> {
     throw err;
   }
   if (flags.bool('help')) {
-    stdout.write(commandHelp(path, cmd));
+    stdout.write(commandHelp(path, cmd, helpColumns(stdout)));
     return 0;
   }
   checkArgs(path, cmd, cmd.args, flags.args.length);

@@ -137,7 +137,7 @@ export const logsCommand: Command = {
 };
 
 /** Runs op for each name in order; prints successes, gathers failures into one exit-1 error. */
-async function forEach(ctx: CommandContext, names: readonly string[], op: (name: string) => Promise<string | void>): Promise<void> {
+export async function forEach(ctx: CommandContext, names: readonly string[], op: (name: string) => Promise<string | void>): Promise<void> {
   const errors: string[] = [];
   for (const name of names) {
     try {
@@ -152,7 +152,7 @@ async function forEach(ctx: CommandContext, names: readonly string[], op: (name:
 }
 
 /** A failure already reported on stderr that must not fail the command (rm -f of a missing one). */
-class SkipError extends Error {}
+export class SkipError extends Error {}
 
 export const rmCommand: Command = {
   name: 'rm',
@@ -242,8 +242,8 @@ export const startCommand: Command = {
   args: minArgs(1),
   flags: [
     { name: 'attach', short: 'a', kind: 'bool', help: 'Attach STDOUT/STDERR and forward signals' },
-    { name: 'checkpoint', kind: 'string', help: 'Restore from this checkpoint' },
-    { name: 'checkpoint-dir', kind: 'string', help: 'Use a custom checkpoint storage directory' },
+    { name: 'checkpoint', kind: 'string', help: 'Restore from this checkpoint', hidden: true },
+    { name: 'checkpoint-dir', kind: 'string', help: 'Use a custom checkpoint storage directory', hidden: true },
     { name: 'detach-keys', kind: 'string', help: 'Override the key sequence for detaching a container' },
     { name: 'interactive', short: 'i', kind: 'bool', help: "Attach container's STDIN" },
   ],

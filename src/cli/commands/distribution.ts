@@ -108,6 +108,7 @@ export const loginCommand: Command = {
   name: 'login',
   usage: '[OPTIONS] [SERVER]',
   short: 'Authenticate to a registry',
+  long: 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.',
   args: rangeArgs(0, 1),
   flags: [
     { name: 'username', short: 'u', kind: 'string', help: 'Username' },

@@ -30,7 +30,7 @@ async function fetchObject(ctx: CommandContext, kind: Kind, name: string, size: 
 }
 
 /** Prints the found objects (JSON array or one template line each) and fails on the missing ones. */
-async function inspectAll(ctx: CommandContext, names: readonly string[], format: string, lookup: (name: string) => Promise<unknown>): Promise<void> {
+export async function inspectAll(ctx: CommandContext, names: readonly string[], format: string, lookup: (name: string) => Promise<unknown>): Promise<void> {
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const name of names) {

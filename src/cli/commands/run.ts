@@ -6,7 +6,7 @@ import { writeFileSync, existsSync } from 'node:fs';
 import { DaemonError, displayJSONMessages } from '../client.js';
 import { minArgs, type Command, type CommandContext } from '../command.js';
 import { buildContainerConfig, containerFlags, createOnlyFlags, runOnlyFlags, type ContainerConfig } from '../container-opts.js';
-import type { ParsedFlags } from '../flags.js';
+import { helpFlag, type ParsedFlags } from '../flags.js';
 import { DEFAULT_DETACH_KEYS, monitorTtySize, parseDetachKeys, streamHijacked } from '../attach.js';
 import { StatusError } from '../status-error.js';
 
@@ -104,7 +104,7 @@ export const createCommand: Command = {
   name: 'create',
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
   short: 'Create a new container',
-  flags: [...containerFlags, ...createOnlyFlags],
+  flags: [...containerFlags, ...createOnlyFlags, { ...helpFlag }],
   args: minArgs(1),
   interspersed: false,
   async run(ctx, flags) {
@@ -166,7 +166,7 @@ export const runCommand: Command = {
   name: 'run',
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
   short: 'Create and run a new container from an image',
-  flags: [...containerFlags, ...runOnlyFlags],
+  flags: [...containerFlags, ...runOnlyFlags, { ...helpFlag }],
   args: minArgs(1),
   interspersed: false,
   async run(ctx, flags) {

@@ -178,7 +178,7 @@ export const statsCommand: Command = {
     { name: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
     { name: 'format', kind: 'string', help: listFormatHelp },
     { name: 'no-stream', kind: 'bool', help: 'Disable streaming stats and only pull the first result' },
-    { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
+    { name: 'no-trunc', kind: 'bool', help: "Do not truncate output" },
   ],
   async run(ctx, flags) {
     const client = ctx.client();

@@ -1,8 +1,8 @@
 // `berth volume create|ls|inspect|rm|prune`: docker/cli's volume commands over /volumes, with its
 // table columns, filters, error aggregation and prune confirmation.
 
-import { createInterface } from 'node:readline';
-import { inspectFormatHelp, listFormatHelp, minArgs, noArgs, rangeArgs, type Command, type CommandContext, type CommandGroup } from '../command.js';
+import { inspectFormatHelp, listFormatHelp, minArgs, noArgs, rangeArgs, type Command, type CommandGroup } from '../command.js';
+import { confirm } from '../prompt.js';
 import { renderTemplate, TemplateError } from '../template/index.js';
 import { StatusError } from '../status-error.js';
 import { humanSize } from '../units.js';
@@ -53,7 +53,7 @@ const createCommand: Command = {
     { name: 'driver', short: 'd', kind: 'string', help: 'Specify volume driver name', default: 'local' },
     { name: 'label', kind: 'list', help: 'Set metadata for a volume' },
     { name: 'name', kind: 'string', help: 'Specify volume name', hidden: true },
-    { name: 'opt', short: 'o', kind: 'map', help: 'Set driver specific options' },
+    { name: 'opt', short: 'o', kind: 'map', help: 'Set driver specific options', defaultText: 'map[]' },
   ],
   async run(ctx, flags) {
     const name = flags.args[0] ?? flags.string('name');
@@ -79,8 +79,8 @@ const lsCommand: Command = {
   short: 'List volumes',
   args: noArgs,
   flags: [
-    { name: 'cluster', kind: 'bool', help: 'Display only cluster volumes, and use cluster volume list formatting' },
-    filterFlag,
+    { name: 'cluster', kind: 'bool', help: 'Display only cluster volumes, and use cluster volume list formatting', hidden: true },
+    { ...filterFlag, help: 'Provide filter values (e.g. "dangling=true")' },
     { name: 'format', kind: 'string', help: listFormatHelp },
     { name: 'quiet', short: 'q', kind: 'bool', help: 'Only display volume names' },
   ],
@@ -144,20 +144,6 @@ const rmCommand: Command = {
     if (errors.length) throw new StatusError(errors.join('\n'), 1);
   },
 };
-
-async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
-  ctx.stdout.write(`${question} [y/N] `);
-  const rl = createInterface({ input: ctx.stdin });
-  try {
-    const answer = await new Promise<string>((resolve) => {
-      rl.once('line', resolve);
-      rl.once('close', () => resolve(''));
-    });
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
-}
 
 const pruneCommand: Command = {
   name: 'prune',
