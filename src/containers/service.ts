@@ -35,6 +35,8 @@ import type { HealthHooks } from './health.js';
 import { validateHealthcheck, type ApiHealthcheck } from './health-state.js';
 import type { NetworkController } from '../network/controller.js';
 import type { ContainerMounts } from '../volumes/container-mounts.js';
+import type { IdMapping } from '../userns/id-mapping.js';
+import { validateUserns } from '../userns/container-checks.js';
 
 export interface ContainerServiceOptions {
   dataRoot: string;
@@ -48,6 +50,8 @@ export interface ContainerServiceOptions {
   layers: LayerStore;
   /** daemon.json `log-driver`/`log-opts` (read at each create, so a reload applies). */
   logDefaults?: () => LogConfig;
+  /** userns-remap: the mapping every container but `--userns=host` ones runs with. */
+  idMap?: IdMapping;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -164,6 +168,7 @@ export class ContainerService {
     }
     validateRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove ?? false);
     validateHealthcheck(configIn.Healthcheck as ApiHealthcheck | null | undefined);
+    validateUserns(hostConfig, this.o.idMap);
     const networkMode = hostConfig.NetworkMode || 'default';
     hostConfig.NetworkMode = networkMode;
     const runtime = hostConfig.Runtime || this.o.defaultRuntime;
@@ -287,6 +292,7 @@ export class ContainerService {
         bundle,
         cgroupsPath: this.cgroupsPath(c),
         lookupContainer: (r) => this.store.get(r),
+        userns: this.o.idMap,
         finish: (spec) => {
           seccompKey = this.seccompBpf.annotate(spec, runtime);
         },

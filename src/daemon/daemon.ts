@@ -36,6 +36,7 @@ import { isRunning } from '../containers/model.js';
 import { chooseRuntimes } from './runtimes.js';
 import { startNetworking } from '../network/wiring.js';
 import { networkRoutes } from '../api/routes/networks.js';
+import { openToRemappedRoot, setupRemap } from '../userns/remap-root.js';
 
 export class Daemon {
   readonly log: Logger;
@@ -55,15 +56,19 @@ export class Daemon {
     const id = await this.engineId();
 
     const { runtimes, defaultRuntime, layout, notes, versions } = await chooseRuntimes(c, this.log);
-    const layers = new LayerStore(c.dataRoot);
+    // userns-remap: images, layers, containers and volumes live under <data-root>/<uid>.<gid>.
+    const { storeRoot, mapping: idMap } = await setupRemap(c.dataRoot, c.usernsRemap, this.log);
+    const layers = new LayerStore(storeRoot);
+    layers.idMap = idMap;
     await layers.init();
-    const imageStore = new ImageStore(c.dataRoot);
+    const imageStore = new ImageStore(storeRoot);
     await imageStore.init();
     const images = new ImageService(imageStore, layers, this.events);
-    const distribution = new DistributionService({ dataRoot: c.dataRoot, layers, images, events: this.events, registryOptions: () => ({ insecureRegistries: this.config.insecureRegistries ?? [], registryMirrors: this.config.registryMirrors ?? [] }) });
+    const distribution = new DistributionService({ dataRoot: storeRoot, layers, images, events: this.events, registryOptions: () => ({ insecureRegistries: this.config.insecureRegistries ?? [], registryMirrors: this.config.registryMirrors ?? [] }) });
     await distribution.init();
     this.containers = new ContainerService({
-      dataRoot: c.dataRoot,
+      dataRoot: storeRoot,
+      idMap,
       execRoot: c.execRoot,
       cgroupParent: c.cgroupParent,
       runtimes,
@@ -75,8 +80,9 @@ export class Daemon {
       logDefaults: () => ({ Type: this.config.logDriver, Config: this.config.logOpts }),
     });
     await this.containers.init();
+    if (idMap) await openToRemappedRoot([layers.driver.home, this.containers.store.root], idMap);
     this.containers.network = await startNetworking(c, this.containers, this.log, this.events);
-    const volumes = new VolumeService({ dataRoot: c.dataRoot, events: this.events, log: this.log });
+    const volumes = new VolumeService({ dataRoot: storeRoot, idMap, events: this.events, log: this.log });
     await volumes.init();
     this.containers.mounts = new ContainerMounts(volumes, this.log);
     this.containers.mounts.restore(this.containers.list().map((x) => ({ ...x, running: isRunning(x) })));
@@ -99,6 +105,7 @@ export class Daemon {
       cgroupLayout: layout,
       runtimeNotes: notes,
       runtimeVersions: versions,
+      storeRoot,
     };
     this.api = new ApiServer(this.log);
     systemRoutes(this.api.router, facts, this.events);
@@ -106,13 +113,13 @@ export class Daemon {
     statsRoutes(this.api.router, new StatsService(this.containers));
     imageRoutes(this.api.router, images, layers, users, distribution);
     distributionRoutes(this.api.router, distribution);
-    imageArchiveRoutes(this.api.router, { images: imageStore, layers, dataRoot: c.dataRoot, events: this.events });
+    imageArchiveRoutes(this.api.router, { images: imageStore, layers, dataRoot: storeRoot, events: this.events });
     execRoutes(this.api.router, execs);
     networkRoutes(this.api.router, this.containers.network);
     containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
-    berthRoutes(this.api.router, { dataRoot: c.dataRoot, layers, images });
+    berthRoutes(this.api.router, { dataRoot: storeRoot, layers, images });
     volumeRoutes(this.api.router, volumes);
-    await registerBuild(this.api.router, { dataRoot: c.dataRoot, containers: this.containers, layers, images });
+    await registerBuild(this.api.router, { dataRoot: storeRoot, containers: this.containers, layers, images });
 
     await listenAll(this.api, c.hosts, { ...c, groupId: await groupId(c.group) }, this.log);
     this.events.publish('daemon', 'start', id, { name: 'berthd' });

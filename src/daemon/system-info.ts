@@ -20,6 +20,8 @@ export interface SystemFacts {
   /** Notes on how the runtime was made to work on this host (shown as info warnings). */
   runtimeNotes: string[];
   runtimeVersions: Record<string, string>;
+  /** Where the stores live: the data root, or `<data-root>/<uid>.<gid>` with userns-remap. */
+  storeRoot?: string;
 }
 
 function osName(): string {
@@ -105,7 +107,7 @@ export function systemInfo(f: SystemFacts): Record<string, unknown> {
     NCPU: os.cpus().length,
     MemTotal: os.totalmem(),
     GenericResources: null,
-    DockerRootDir: f.config.dataRoot,
+    DockerRootDir: f.storeRoot ?? f.config.dataRoot,
     HttpProxy: '',
     HttpsProxy: '',
     NoProxy: '',
@@ -122,7 +124,7 @@ export function systemInfo(f: SystemFacts): Record<string, unknown> {
     ContainerdCommit: { ID: '' },
     RuncCommit: { ID: f.runtimeVersions[f.defaultRuntime] ?? '' },
     InitCommit: { ID: '' },
-    SecurityOptions: ['name=seccomp,profile=builtin'],
+    SecurityOptions: ['name=seccomp,profile=builtin', ...(f.config.usernsRemap ? ['name=userns'] : [])],
     CDISpecDirs: [],
     Warnings: f.runtimeNotes,
   };
