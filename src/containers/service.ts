@@ -37,6 +37,7 @@ import type { NetworkController } from '../network/controller.js';
 import type { ContainerMounts } from '../volumes/container-mounts.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { validateUserns } from '../userns/container-checks.js';
+import { checkFilterKeys, matchPruneLabels, untilFilter } from '../disk/prune-filters.js';
 
 export interface ContainerServiceOptions {
   dataRoot: string;
@@ -228,7 +229,7 @@ export class ContainerService {
     try {
       if (this.mounts) rec.MountPoints = await this.mounts.resolve(rec, (r) => this.store.get(r));
       await this.network?.containerCreated(rec, _net);
-      await this.o.layers.createRW(id, chainIdOf(image.config.rootfs.diff_ids));
+      await this.o.layers.createRW(id, chainIdOf(image.config.rootfs.diff_ids), hostConfig.StorageOpt as Record<string, string> | null | undefined);
       await this.store.add(rec);
     } catch (err) {
       await this.network?.containerRemoved(rec).catch(() => undefined);
@@ -709,23 +710,21 @@ export class ContainerService {
   async prune(filters: Map<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
     const deleted: string[] = [];
     let space = 0;
-    const until = filters.get('until')?.[0];
-    const untilMs = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
+    checkFilterKeys(filters, ['label', 'label!', 'until']);
+    const untilMs = untilFilter(filters);
     for (const c of this.store.all()) {
       if (isRunning(c) || c.State.Status === 'removing') continue;
-      if (untilMs !== undefined && Date.parse(c.Created) >= untilMs) continue;
-      const labels = c.Config.Labels ?? {};
-      const labelOk = (filters.get('label') ?? []).every((l) => {
-        const [k, v] = l.split('=', 2) as [string, string | undefined];
-        return v === undefined ? k in labels : labels[k] === v;
-      });
-      const labelNotOk = (filters.get('label!') ?? []).some((l) => {
-        const [k, v] = l.split('=', 2) as [string, string | undefined];
-        return v === undefined ? k in labels : labels[k] === v;
-      });
-      if (!labelOk || labelNotOk) continue;
-      space += await this.o.layers.sizeRW(c.Id).catch(() => 0);
-      await this.remove(c.Id, { force: false, volumes: false });
+      if (untilMs !== undefined && Date.parse(c.Created) > untilMs) continue;
+      if (!matchPruneLabels(filters, c.Config.Labels)) continue;
+      const size = await this.o.layers.sizeRW(c.Id).catch(() => 0);
+      // Removal also deletes the container's directory (logs included) and its RW layer dirs.
+      try {
+        await this.remove(c.Id, { force: false, volumes: false });
+      } catch (err) {
+        this.o.log.warn(`container prune ${c.Id.slice(0, 12)}: ${errorMessage(err)}`);
+        continue;
+      }
+      space += size;
       deleted.push(c.Id);
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: space };

@@ -43,6 +43,8 @@ export class DiskUsageService {
       containers: ContainerService;
       volumes: VolumeService;
       buildCache: BuildCacheUsage;
+      /** Bytes kept beside the layers for them (pulled layers' compressed blobs, kept for push). */
+      keptLayerBytes?: () => Promise<number>;
     },
   ) {}
 
@@ -57,14 +59,15 @@ export class DiskUsageService {
   }
 
   private async compute(types: Set<DfType>): Promise<DiskUsage> {
-    const [images, containers, volumes, buildCache] = await Promise.all([
+    const [images, containers, volumes, buildCache, kept] = await Promise.all([
       types.has('image') ? this.images() : undefined,
       types.has('container') ? this.containers() : undefined,
       types.has('volume') ? this.volumes() : undefined,
       types.has('build-cache') ? this.d.buildCache.records() : undefined,
+      types.has('image') && this.d.keptLayerBytes ? this.d.keptLayerBytes().catch(() => 0) : 0,
     ]);
     return {
-      LayersSize: images ? this.d.layers.all().reduce((n, l) => n + l.size, 0) : 0,
+      LayersSize: images ? this.d.layers.all().reduce((n, l) => n + l.size, kept) : 0,
       Images: images ?? null,
       Containers: containers ?? null,
       Volumes: volumes ?? null,

@@ -19,6 +19,7 @@ export interface DiskUsageDeps {
   containers: ContainerService;
   volumes: VolumeService;
   users: ImageUsers;
+  keptLayerBytes?: () => Promise<number>;
 }
 
 /** Composition-root hook: builds the services and registers both routes. */
@@ -30,7 +31,7 @@ export function registerDiskUsage(r: Router, d: DiskUsageDeps): void {
     containerImages: () => d.containers.list().map((c) => c.Image),
     dataRoot: d.dataRoot,
   });
-  const usage = new DiskUsageService({ images: d.images, layers: d.layers, containers: d.containers, volumes: d.volumes, buildCache });
+  const usage = new DiskUsageService({ images: d.images, layers: d.layers, containers: d.containers, volumes: d.volumes, buildCache, keptLayerBytes: d.keptLayerBytes });
 
   r.get('/system/df', async (ctx) => {
     const old = (v: string) => compareVersions(ctx.version, v) < 0;
