@@ -18,6 +18,7 @@ import { imageRoutes } from '../api/routes/images.js';
 import { berthRoutes } from '../api/routes/berth.js';
 import { registerBuild } from '../api/routes/build.js';
 import { volumeRoutes } from '../api/routes/volumes.js';
+import { registerDiskUsage } from '../api/routes/system-df.js';
 import { VolumeService } from '../volumes/service.js';
 import { ContainerMounts } from '../volumes/container-mounts.js';
 import { distributionRoutes } from '../api/routes/distribution.js';
@@ -58,10 +59,10 @@ export class Daemon {
     const { runtimes, defaultRuntime, layout, notes, versions } = await chooseRuntimes(c, this.log);
     // userns-remap: images, layers, containers and volumes live under <data-root>/<uid>.<gid>.
     const { storeRoot, mapping: idMap } = await setupRemap(c.dataRoot, c.usernsRemap, this.log);
-    const layers = new LayerStore(storeRoot);
+    const layers = new LayerStore(storeRoot, c.storageDriver, c.storageOpts);
     layers.idMap = idMap;
     await layers.init();
-    const imageStore = new ImageStore(storeRoot);
+    const imageStore = new ImageStore(storeRoot, layers.driver.name);
     await imageStore.init();
     const images = new ImageService(imageStore, layers, this.events);
     const distribution = new DistributionService({ dataRoot: storeRoot, layers, images, events: this.events, registryOptions: () => ({ insecureRegistries: this.config.insecureRegistries ?? [], registryMirrors: this.config.registryMirrors ?? [] }) });
@@ -105,6 +106,7 @@ export class Daemon {
       cgroupLayout: layout,
       runtimeNotes: notes,
       runtimeVersions: versions,
+      layers,
       storeRoot,
     };
     this.api = new ApiServer(this.log);
@@ -119,6 +121,7 @@ export class Daemon {
     containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
     berthRoutes(this.api.router, { dataRoot: storeRoot, layers, images });
     volumeRoutes(this.api.router, volumes);
+    registerDiskUsage(this.api.router, { dataRoot: storeRoot, images, layers, containers: this.containers, volumes, users, keptLayerBytes: () => distribution.keptBlobBytes() });
     await registerBuild(this.api.router, { dataRoot: storeRoot, containers: this.containers, layers, images });
 
     await listenAll(this.api, c.hosts, { ...c, groupId: await groupId(c.group) }, this.log);

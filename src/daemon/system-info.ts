@@ -5,6 +5,7 @@ import type { DaemonConfig } from './config.js';
 import type { ContainerService } from '../containers/service.js';
 import type { ImageStore } from '../images/store.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
+import type { LayerStore } from '../layers/store.js';
 import { API_VERSION, MIN_API_VERSION } from '../api/server.js';
 
 export const BERTH_VERSION = '0.1.0';
@@ -20,6 +21,8 @@ export interface SystemFacts {
   /** Notes on how the runtime was made to work on this host (shown as info warnings). */
   runtimeNotes: string[];
   runtimeVersions: Record<string, string>;
+  /** The layer store, for Driver and DriverStatus. */
+  layers?: LayerStore;
   /** Where the stores live: the data root, or `<data-root>/<uid>.<gid>` with userns-remap. */
   storeRoot?: string;
 }
@@ -69,14 +72,7 @@ export function systemInfo(f: SystemFacts): Record<string, unknown> {
     ContainersPaused: count('paused'),
     ContainersStopped: all.length - count('running') - count('restarting') - count('paused'),
     Images: f.images.all().length,
-    Driver: 'overlay2',
-    DriverStatus: [
-      ['Backing Filesystem', 'extfs'],
-      ['Supports d_type', 'true'],
-      ['Using metacopy', 'false'],
-      ['Native Overlay Diff', 'true'],
-      ['userxattr', 'false'],
-    ],
+    ...(f.layers?.driverStatus() ?? { Driver: 'overlay2', DriverStatus: null }),
     Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file', 'local', 'none'] },
     MemoryLimit: true,
     SwapLimit: true,

@@ -1,0 +1,251 @@
+// Storage drivers through the real docker CLI: one core suite of container and image behaviour on
+// vfs, on btrfs in a loop-mounted file and on overlay2 over a loop-mounted xfs with project
+// quotas; `--storage-opt size` enforced where the driver can and refused where it cannot; the
+// devicemapper refusal. Loop devices, mounts and image files are removed in `after`.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestDaemon, busyboxTar, removeCgroups } from './harness.js';
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error}`);
+  return r.stdout.trim();
+}
+
+/** A filesystem in a sparse file, loop-mounted at `at`; `remove()` undoes all of it. */
+class LoopFs {
+  private file = '';
+  private dev = '';
+  /** xfs only: whether the kernel took the pquota option (it needs CONFIG_XFS_QUOTA). */
+  projectQuotas = false;
+  constructor(
+    private readonly kind: 'btrfs' | 'xfs',
+    private readonly at: string,
+  ) {}
+
+  make(): void {
+    const dir = mkdtempSync(`/tmp/berth-loop-${this.kind}-`);
+    this.file = join(dir, 'fs.img');
+    sh('truncate', ['-s', '512M', this.file]);
+    sh(this.kind === 'btrfs' ? 'mkfs.btrfs' : 'mkfs.xfs', ['-q', this.file]);
+    this.dev = sh('losetup', ['--find', '--show', this.file]);
+    mkdirSync(this.at, { recursive: true });
+    if (this.kind === 'xfs') {
+      this.projectQuotas = spawnSync('mount', ['-o', 'pquota', this.dev, this.at]).status === 0;
+      if (this.projectQuotas) return;
+    }
+    sh('mount', [this.dev, this.at]);
+  }
+
+  remove(): void {
+    spawnSync('umount', ['-l', this.at]);
+    if (this.dev) spawnSync('losetup', ['-d', this.dev]);
+    if (this.file) rmSync(join(this.file, '..'), { recursive: true, force: true });
+  }
+}
+
+/** Entries of the driver's layer directory: what create, rm and rmi add and take away. */
+function driverEntries(d: TestDaemon, driver: string): string[] {
+  const dir = { vfs: 'vfs/dir', btrfs: 'btrfs/subvolumes', overlay2: 'overlay2' }[driver]!;
+  return readdirSync(join(d.dataRoot, dir)).filter((n) => n !== 'l').sort();
+}
+
+function ok(d: TestDaemon, args: string[]): string {
+  const r = d.docker(args);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}\n--- daemon log ---\n${d.log.slice(-2000)}`);
+  return r.stdout;
+}
+
+/** The same behaviour on every driver. */
+function coreSuite(d: TestDaemon, driver: string): void {
+  test(`${driver}: info names the driver; images are kept under image/${driver}`, () => {
+    assert.equal(ok(d, ['info', '--format', '{{.Driver}}']).trim(), driver);
+    assert.ok(existsSync(join(d.dataRoot, 'image', driver, 'imagedb')), `image/${driver}/imagedb`);
+    assert.ok(existsSync(join(d.dataRoot, 'image', driver, 'layerdb')), `image/${driver}/layerdb`);
+  });
+
+  test(`${driver}: run, exec, diff, cp, export, commit, save, rm and rmi`, () => {
+    const baseline = driverEntries(d, driver);
+    const name = `c-${driver}`;
+    ok(d, ['run', '--name', name, 'busybox', 'sh', '-c', 'echo hello > /data.txt && mkdir /d && echo x > /d/f && rm /bin/vi']);
+
+    const diff = ok(d, ['diff', name]).split('\n');
+    for (const line of ['A /data.txt', 'A /d', 'A /d/f', 'D /bin/vi', 'C /bin']) assert.ok(diff.includes(line), `${line} in:\n${diff.join('\n')}`);
+    assert.ok(!diff.some((l) => l.includes('/etc/hostname') || l.includes('.dockerenv')), `init layer files stay out of diff:\n${diff.join('\n')}`);
+
+    const host = join(d.root, `cp-${driver}`);
+    mkdirSync(host);
+    ok(d, ['cp', `${name}:/data.txt`, join(host, 'data.txt')]);
+    assert.equal(readFileSync(join(host, 'data.txt'), 'utf8'), 'hello\n');
+    writeFileSync(join(host, 'in.txt'), 'copied in\n');
+    ok(d, ['cp', join(host, 'in.txt'), `${name}:/in.txt`]);
+
+    const exported = join(host, 'export.tar');
+    ok(d, ['export', '-o', exported, name]);
+    const files = sh('tar', ['-tf', exported]).split('\n');
+    for (const f of ['data.txt', 'in.txt', 'd/f', 'bin/busybox']) assert.ok(files.includes(f) || files.includes(`./${f}`), `${f} exported`);
+    assert.ok(!files.includes('bin/vi') && !files.includes('./bin/vi'), 'a deleted file is not exported');
+
+    ok(d, ['commit', name, `committed-${driver}`]);
+    assert.equal(ok(d, ['run', '--rm', `committed-${driver}`, 'cat', '/data.txt', '/in.txt', '/d/f']), 'hello\ncopied in\nx\n');
+    assert.notEqual(d.docker(['run', '--rm', `committed-${driver}`, 'ls', '/bin/vi']).code, 0, 'the deletion is committed');
+
+    const c2 = `e-${driver}`;
+    ok(d, ['run', '-d', '--name', c2, 'busybox', 'sleep', '300']);
+    ok(d, ['exec', c2, 'sh', '-c', 'echo from-exec > /tmp/e.txt']);
+    assert.equal(ok(d, ['exec', c2, 'cat', '/tmp/e.txt']), 'from-exec\n');
+    ok(d, ['rm', '-f', c2]);
+
+    // The saved layers are byte for byte what was imported and committed: each blob hashes to
+    // the diffID the image declares.
+    const saved = join(host, 'save.tar');
+    ok(d, ['save', '-o', saved, `committed-${driver}`]);
+    const out = join(host, 'save');
+    mkdirSync(out);
+    sh('tar', ['-xf', saved, '-C', out]);
+    const layers = JSON.parse(ok(d, ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', `committed-${driver}`])) as string[];
+    assert.equal(layers.length, 2);
+    for (const l of layers) {
+      const blob = join(out, 'blobs', 'sha256', l.replace('sha256:', ''));
+      assert.ok(existsSync(blob), `layer ${l} saved`);
+      assert.equal('sha256:' + createHash('sha256').update(readFileSync(blob)).digest('hex'), l);
+    }
+
+    ok(d, ['rm', name]);
+    ok(d, ['rmi', `committed-${driver}`]);
+    assert.deepEqual(driverEntries(d, driver), baseline, 'rm and rmi remove the layers they made');
+  });
+}
+
+function quotaSuite(d: TestDaemon, driver: string, available: () => boolean = () => true): void {
+  test(`${driver}: --storage-opt size=10M stops writes at the limit`, (t) => {
+    if (!available()) return t.skip('the kernel cannot mount xfs with pquota (no CONFIG_XFS_QUOTA)');
+    const small = d.docker(['run', '--rm', '--storage-opt', 'size=10M', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/small bs=1M count=4 && echo wrote']);
+    assert.equal(small.code, 0, small.stderr);
+    assert.match(small.stdout, /wrote/);
+    const big = d.docker(['run', '--rm', '--storage-opt', 'size=10M', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=30']);
+    assert.notEqual(big.code, 0, 'writing 30M into a 10M quota fails');
+    assert.match(big.stderr + big.stdout, /Disk quota exceeded|No space left on device/);
+    // Without a quota the same write succeeds.
+    ok(d, ['run', '--rm', 'busybox', 'dd', 'if=/dev/zero', 'of=/big', 'bs=1M', 'count=30']);
+  });
+}
+
+function startWithBusybox(d: TestDaemon): Promise<void> {
+  return d.start().then(() => {
+    ok(d, ['import', busyboxTar(d.root), 'busybox']);
+  });
+}
+
+describe('vfs', () => {
+  const d = new TestDaemon({ daemonJson: { 'storage-driver': 'vfs' } });
+  before(() => startWithBusybox(d));
+  after(() => d.stop());
+  coreSuite(d, 'vfs');
+
+  test('vfs on extfs: --storage-opt size is refused at create and nothing is left behind', () => {
+    const before = driverEntries(d, 'vfs');
+    const r = d.docker(['create', '--storage-opt', 'size=10M', 'busybox', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Filesystem does not support, or has not enabled quotas/);
+    assert.deepEqual(driverEntries(d, 'vfs'), before);
+    assert.equal(ok(d, ['ps', '-aq']), '');
+  });
+});
+
+describe('btrfs in a loop-mounted file', () => {
+  const d = new TestDaemon({ daemonJson: { 'storage-driver': 'btrfs' } });
+  const loop = new LoopFs('btrfs', d.dataRoot);
+  before(async () => {
+    loop.make();
+    await startWithBusybox(d);
+  });
+  after(async () => {
+    await d.stop();
+    loop.remove();
+  });
+  coreSuite(d, 'btrfs');
+  quotaSuite(d, 'btrfs');
+
+  test('btrfs: layers are subvolumes', () => {
+    const list = sh('btrfs', ['subvolume', 'list', d.dataRoot]);
+    for (const id of driverEntries(d, 'btrfs')) assert.match(list, new RegExp(`btrfs/subvolumes/${id}$`, 'm'));
+  });
+});
+
+describe('overlay2 over a loop-mounted xfs with pquota', () => {
+  const d = new TestDaemon();
+  const loop = new LoopFs('xfs', d.dataRoot);
+  before(async () => {
+    loop.make();
+    await startWithBusybox(d);
+  });
+  after(async () => {
+    await d.stop();
+    loop.remove();
+  });
+  coreSuite(d, 'overlay2');
+  quotaSuite(d, 'overlay2', () => loop.projectQuotas);
+
+  test('overlay2 reports its backing filesystem', () => {
+    assert.match(ok(d, ['info', '--format', '{{json .DriverStatus}}']), /\["Backing Filesystem","xfs"\]/);
+  });
+
+  test('overlay2 on xfs without pquota: --storage-opt size is refused with Docker\'s message', (t) => {
+    if (loop.projectQuotas) return t.skip('this xfs has project quotas');
+    const r = d.docker(['run', '--rm', '--storage-opt', 'size=10M', 'busybox', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /--storage-opt is supported only for overlay over xfs with 'pquota' mount option/);
+  });
+});
+
+/** A daemon that refused to start has exited: remove what it made without stop()'s shutdown. */
+async function cleanupRefused(d: TestDaemon): Promise<void> {
+  await removeCgroups(d.cgroupParent);
+  rmSync(d.root, { recursive: true, force: true });
+}
+
+describe('drivers the daemon refuses', () => {
+  test('btrfs on a data root that is not btrfs', async () => {
+    const d = new TestDaemon({ daemonJson: { 'storage-driver': 'btrfs' } });
+    try {
+      await assert.rejects(d.start(), /prerequisites for driver not satisfied \(wrong filesystem\?\).*is on extfs/);
+    } finally {
+      await cleanupRefused(d);
+    }
+  });
+
+  test('devicemapper: no thin provisioning in this kernel, btrfs named instead', async () => {
+    const d = new TestDaemon({ daemonJson: { 'storage-driver': 'devicemapper' } });
+    try {
+      await assert.rejects(d.start(), /devicemapper: this kernel has no device-mapper thin provisioning.*storage-driver.*btrfs/);
+    } finally {
+      await cleanupRefused(d);
+    }
+  });
+
+  test('an unknown driver, as dockerd words it', async () => {
+    const d = new TestDaemon();
+    try {
+      await assert.rejects(d.start(['--storage-driver', 'nosuchfs']), /driver not supported: nosuchfs/);
+    } finally {
+      await cleanupRefused(d);
+    }
+  });
+
+  test('overlay2 on extfs: --storage-opt size is refused with Docker\'s message', async () => {
+    const d = new TestDaemon();
+    try {
+      await startWithBusybox(d);
+      const r = d.docker(['run', '--rm', '--storage-opt', 'size=10M', 'busybox', 'true']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /--storage-opt is supported only for overlay over xfs with 'pquota' mount option/);
+    } finally {
+      await d.stop();
+    }
+  });
+});
