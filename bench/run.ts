@@ -18,6 +18,7 @@ import { idleRss, recordRssAfterStart } from './scenarios/idle-rss.js';
 import { perContainer } from './scenarios/per-container.js';
 import { psMany } from './scenarios/ps-many.js';
 import { phases } from './scenarios/phases.js';
+import { usernsBench } from './scenarios/userns.js';
 import { printTargets } from './targets.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
@@ -27,9 +28,10 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'idle-rss': idleRss,
   'per-container': perContainer,
   'ps-many': psMany,
+  userns: usernsBench,
 };
 /** Diagnostics that run only when named. */
-const ON_REQUEST = new Set(['phases']);
+const ON_REQUEST = new Set(['userns', 'phases']);
 const ALL_ENGINES = ['berthd', 'crun', 'runc', 'dockerd', 'podman'];
 
 const USAGE = `Usage: node dist/bench/run.js [SCENARIO...] [OPTIONS]
