@@ -313,6 +313,8 @@ export class ContainerService {
         stdin: !!c.Config.OpenStdin,
         leaveStdinOpen: !!c.Config.OpenStdin && !c.Config.StdinOnce,
       }));
+      // The namespace's DNS redirect was installed while the bundle was written and crun created the container.
+      await sandbox?.ready;
       this.logFiles.running(c, join(bundle, 'ctl'));
     } catch (err) {
       await runtime.delete(c.Id, true).catch(() => undefined);

@@ -76,6 +76,8 @@ export interface SandboxInfo {
   embeddedDns?: boolean;
   /** Legacy links on the default bridge: /etc/hosts lines and environment variables. */
   links?: { hosts: string[]; env: string[] };
+  /** Work in the namespace still under way (the DNS redirect): await before the container runs. */
+  ready?: Promise<void>;
 }
 
 const PREDEFINED = ['bridge', 'host', 'none'];
@@ -361,7 +363,9 @@ export class NetworkController {
     try {
       rec.sandbox = await this.sandboxes.create(c.Id);
       for (const a of rec.attachments) await this.join(c, rec, a);
-      info.embeddedDns = await this.dns.containerJoined(rec.sandbox, rec, (id) => this.networks.get(id));
+      const dns = this.dns.containerJoined(rec.sandbox, rec, (id) => this.networks.get(id));
+      info.embeddedDns = !!dns;
+      info.ready = dns?.ready;
       const bridge = this.find('bridge');
       if (bridge?.predefined && rec.attachments.some((a) => a.networkId === bridge.Id)) info.links = resolveLegacyLinks(c.Name.slice(1), (c.HostConfig.Links as string[] | null) ?? [], this.linkLookup(bridge.Id));
       // Docker publishes nothing on macvlan (no NAT there): -p and -P are ignored with a warning.

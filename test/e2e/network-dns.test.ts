@@ -168,6 +168,13 @@ test('default bridge: no embedded DNS, but --link gives a hosts line and Docker\
   }
 });
 
+test('after a daemon restart running containers still resolve each other (listeners come back)', async () => {
+  await d.terminate();
+  await d.start();
+  const out = ok(d.docker(['exec', b, 'nslookup', '-type=a', a]), 'nslookup after restart');
+  assert.match(out, new RegExp(`Address:\\s*${ipOn(a, netA).replace(/\./g, '\\.')}\\b`));
+});
+
 test('each container has the redirect table in its namespace; removing networks closes the listeners', () => {
   const netC = `dnsc-${tag}`;
   ok(d.docker(['network', 'create', netC]), 'network create C');

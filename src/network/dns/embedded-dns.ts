@@ -58,12 +58,15 @@ export class EmbeddedDns {
   /**
    * After a container joined its networks: the DNS it gets is the one of its first user-defined
    * network (undefined when it has none: it keeps the host's servers, as on the default bridge).
+   * The redirect is being installed when this returns; `ready` settles once it is in place.
    */
-  async containerJoined(netns: string, rec: ContainerNetworking, network: (id: string) => NetworkRecord | undefined): Promise<boolean> {
+  containerJoined(netns: string, rec: ContainerNetworking, network: (id: string) => NetworkRecord | undefined): { ready: Promise<void> } | undefined {
     const a = rec.attachments.find((x) => x.endpoint && servesDns(network(x.networkId)));
-    if (!a) return false;
-    await installRedirect(netns, a.endpoint!.gateway, a.endpoint!.ip);
-    return true;
+    if (!a) return undefined;
+    const ready = installRedirect(netns, a.endpoint!.gateway, a.endpoint!.ip);
+    // Awaited later (before the container runs); a failure before that point must not go unhandled.
+    ready.catch(() => undefined);
+    return { ready };
   }
 
   private *endpoints(): Iterable<DnsEndpoint> {
