@@ -18,6 +18,7 @@ import { idleRss, recordRssAfterStart } from './scenarios/idle-rss.js';
 import { perContainer } from './scenarios/per-container.js';
 import { psMany } from './scenarios/ps-many.js';
 import { phases } from './scenarios/phases.js';
+import { pullPush } from './scenarios/pull-push.js';
 import { usernsBench } from './scenarios/userns.js';
 import { printTargets } from './targets.js';
 
@@ -29,9 +30,10 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'per-container': perContainer,
   'ps-many': psMany,
   userns: usernsBench,
+  'pull-push': pullPush,
 };
 /** Diagnostics that run only when named. */
-const ON_REQUEST = new Set(['userns', 'phases']);
+const ON_REQUEST = new Set(['userns', 'phases', 'pull-push']);
 const ALL_ENGINES = ['berthd', 'crun', 'runc', 'dockerd', 'podman'];
 
 const USAGE = `Usage: node dist/bench/run.js [SCENARIO...] [OPTIONS]
