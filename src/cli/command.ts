@@ -31,6 +31,8 @@ export interface Command {
   long?: string;
   flags: FlagSpec[];
   args: ArgRule;
+  /** Left out of help listings (docker's hidden commands such as `system dial-stdio`). */
+  hidden?: boolean;
   /** false: flags stop at the first positional argument (run, exec, create). */
   interspersed?: boolean;
   /** The action; its result is the exit code (0 when nothing is returned). */

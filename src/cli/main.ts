@@ -13,7 +13,7 @@ import { createCommand, runCommand } from './commands/run.js';
 import { killCommand, logsCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './commands/containers.js';
 import { execCommand } from './commands/exec.js';
 import { imagesCommand, importCommand } from './commands/images.js';
-import { loginCommand, pullCommand, pushCommand } from './commands/distribution.js';
+import { loginCommand, logoutCommand, pullCommand, pushCommand } from './commands/distribution.js';
 import { buildCommand } from './commands/build.js';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect.js';
 import { bootstrapCommand, infoCommand, versionCommand } from './commands/system.js';
@@ -26,6 +26,9 @@ import { commitCommand, cpCommand, exportCommand } from './commands/container-fs
 import { historyCommand, rmiCommand, tagCommand } from './commands/image-tags.js';
 import { loadCommand, saveCommand } from './commands/image-archive.js';
 import { containerPruneCommand, imagePruneCommand, systemPruneCommand } from './commands/prune.js';
+import { attachCommand } from './commands/attach.js';
+import { eventsCommand } from './commands/events.js';
+import { systemDfCommand } from './commands/system-df.js';
 
 const globalFlags: FlagSpec[] = [
   { name: 'config', kind: 'string', help: 'Location of client config files', default: `${process.env.HOME ?? '/root'}/.docker` },
@@ -42,7 +45,7 @@ const globalFlags: FlagSpec[] = [
 ];
 
 /** The "Common Commands" of the root help, in Docker's order. */
-const commonNames = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'version', 'info'];
+const commonNames = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'version', 'info'];
 
 const topLevel: Command[] = [
   runCommand,
@@ -53,13 +56,16 @@ const topLevel: Command[] = [
   pushCommand,
   imagesCommand,
   loginCommand,
+  logoutCommand,
   versionCommand,
   infoCommand,
+  attachCommand,
   bootstrapCommand,
   commitCommand,
   cpCommand,
   createCommand,
   diffCommand,
+  eventsCommand,
   exportCommand,
   historyCommand,
   importCommand,
@@ -88,6 +94,7 @@ const containerGroup: CommandGroup = {
   name: 'container',
   short: 'Manage containers',
   commands: [
+    attachCommand,
     commitCommand,
     cpCommand,
     createCommand,
@@ -134,7 +141,7 @@ const imageGroup: CommandGroup = {
   ],
 };
 
-const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', commands: [infoCommand, systemPruneCommand, dialStdioCommand] };
+const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', commands: [systemDfCommand, eventsCommand, infoCommand, systemPruneCommand, dialStdioCommand] };
 
 const certsGroup: CommandGroup = { name: 'certs', short: 'Create TLS certificates for the API socket (Berth only)', commands: [certsCreateCommand] };
 
@@ -215,7 +222,7 @@ Run 'berth COMMAND --help' for more information on a command.
 }
 
 function groupHelp(group: CommandGroup): string {
-  const cmds = [...group.commands].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const cmds = group.commands.filter((c) => !c.hidden).sort((a, b) => (a.name < b.name ? -1 : 1));
   return `Usage:  berth ${group.name} COMMAND
 
 ${group.short}

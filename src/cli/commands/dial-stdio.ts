@@ -6,6 +6,7 @@ import { noArgs, type Command } from '../command.js';
 
 export const dialStdioCommand: Command = {
   name: 'dial-stdio',
+  hidden: true,
   usage: '',
   short: 'Proxy the stdio stream to the daemon connection. Should not be invoked manually.',
   args: noArgs,

@@ -136,3 +136,22 @@ export const loginCommand: Command = {
     ctx.stdout.write(`${answer.Status}\n`);
   },
 };
+
+export const logoutCommand: Command = {
+  name: 'logout',
+  usage: '[SERVER]',
+  short: 'Log out from a registry',
+  long: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.',
+  args: rangeArgs(0, 1),
+  flags: [],
+  async run(ctx, flags) {
+    const server = flags.args[0] ?? 'https://index.docker.io/v1/';
+    // config.json keys registries by host name, except Docker Hub's index URL.
+    const host = flags.args[0] ? server.replace(/^https?:\/\//, '').replace(/\/.*$/, '') : server;
+    ctx.stdout.write(`Removing login credentials for ${host}\n`);
+    const cfg = readConfig(ctx);
+    if (!cfg.auths || !(host in cfg.auths)) return;
+    delete cfg.auths[host];
+    writeFileSync(configPath(ctx), JSON.stringify(cfg, null, '\t'), { mode: 0o600 });
+  },
+};
