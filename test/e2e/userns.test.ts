@@ -40,14 +40,21 @@ before(async () => {
 });
 
 after(async () => {
-  await d.stop();
-  spawnSync('userdel', [USER]);
+  try {
+    await d.stop();
+  } finally {
+    spawnSync('userdel', [USER]);
+    await dropRanges();
+  }
+});
+
+async function dropRanges(): Promise<void> {
   // userdel leaves subordinate ranges behind on some versions: drop this run's lines ourselves.
   for (const f of ['/etc/subuid', '/etc/subgid']) {
     const text = readFileSync(f, 'utf8');
     await fs.writeFile(f, text.split('\n').filter((l) => !l.startsWith(`${USER}:`)).join('\n'));
   }
-});
+}
 
 test('root inside is uid 0, mapped onto the subordinate range', () => {
   const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'id -u; cat /proc/self/uid_map']);
