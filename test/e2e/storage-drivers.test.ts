@@ -155,6 +155,19 @@ describe('vfs', () => {
     assert.deepEqual(driverEntries(d, 'vfs'), before);
     assert.equal(ok(d, ['ps', '-aq']), '');
   });
+
+  test('switching drivers on one data root keeps each driver\'s images apart', async () => {
+    const id = ok(d, ['image', 'inspect', '--format', '{{.Id}}', 'busybox']).trim();
+    await d.terminate();
+    writeFileSync(d.configFile, JSON.stringify({}));
+    await d.start();
+    assert.equal(ok(d, ['info', '--format', '{{.Driver}}']).trim(), 'overlay2');
+    assert.equal(ok(d, ['images', '-q']), '', 'overlay2 sees none of the vfs images');
+    await d.terminate();
+    writeFileSync(d.configFile, JSON.stringify({ 'storage-driver': 'vfs' }));
+    await d.start();
+    assert.equal(ok(d, ['image', 'inspect', '--format', '{{.Id}}', 'busybox']).trim(), id);
+  });
 });
 
 describe('btrfs in a loop-mounted file', () => {
