@@ -19,6 +19,8 @@ Options:
       --live-restore            Keep containers running while the daemon is down (default true)
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file (default "/run/berth.pid")
+  -s, --storage-driver string   Storage driver to use: overlay2, vfs, btrfs (default "overlay2")
+      --storage-opt list        Storage driver options (e.g. overlay2.size=10G)
       --tls                     Use TLS; implied by --tlsverify
       --tlscacert string        Trust certs signed only by this CA (default "~/.docker/ca.pem")
       --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
