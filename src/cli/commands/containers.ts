@@ -5,7 +5,7 @@ import { exactArgs, listFormatHelp, minArgs, noArgs, type Command, type CommandC
 import { containerHeader, containerRow, defaultContainerTableFormat, type ContainerSummary } from '../format.js';
 import type { FlagSpec } from '../flags.js';
 import { formatRows } from '../template/table.js';
-import { TemplateError } from '../template/index.js';
+import { asGoStruct, TemplateError } from '../template/index.js';
 import { StatusError } from '../status-error.js';
 import { parseGoDuration } from '../units.js';
 import { DEFAULT_DETACH_KEYS, monitorTtySize, streamHijacked } from '../attach.js';
@@ -26,13 +26,23 @@ export function filtersJSON(values: readonly string[]): string | undefined {
 
 export const filterFlag: FlagSpec = { name: 'filter', short: 'f', kind: 'list', typeName: 'filter', help: 'Filter output based on conditions provided' };
 
+export interface PrintRowsOptions {
+  /** The Go type docker's formatter gives each row, named when a template asks for a field it lacks. */
+  goType?: string;
+  /** ps words its template errors "failed to parse template" / "failed to execute template". */
+  psErrors?: boolean;
+}
+
 /** Prints rows through --format; template errors exit 1 with docker's "template parsing error". */
-export function printRows(ctx: CommandContext, format: string, rows: unknown[], header: Record<string, string>, defaultTable: string): void {
+export function printRows(ctx: CommandContext, format: string, rows: object[], header: Record<string, string>, defaultTable: string, opts: PrintRowsOptions = {}): void {
+  const typed = opts.goType ? rows.map((r) => asGoStruct({ ...r }, opts.goType!)) : rows;
   try {
-    ctx.stdout.write(formatRows({ format, rows, header, defaultTableFormat: defaultTable }));
+    ctx.stdout.write(formatRows({ format, rows: typed, header, defaultTableFormat: defaultTable }));
   } catch (err) {
-    if (err instanceof TemplateError) throw new StatusError(err.message, 1);
-    throw err;
+    if (!(err instanceof TemplateError)) throw err;
+    if (!opts.psErrors) throw new StatusError(err.message, 1);
+    const bare = err.message.replace(/^template parsing error: /, '');
+    throw new StatusError(`${err.phase === 'parse' ? 'failed to parse template' : 'failed to execute template'}: ${bare}`, 1);
   }
 }
 
@@ -66,7 +76,7 @@ export const psCommand: Command = {
     if (quiet) format = '{{.ID}}';
     else if (format === 'table' && flags.bool('size')) format = defaultContainerTableFormat + '\t{{.Size}}';
     const rows = list.map((c) => containerRow(c, !flags.bool('no-trunc')));
-    printRows(ctx, format, rows, containerHeader, defaultContainerTableFormat);
+    printRows(ctx, format, rows, containerHeader, defaultContainerTableFormat, { goType: '*formatter.ContainerContext', psErrors: true });
   },
 };
 

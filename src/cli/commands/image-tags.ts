@@ -138,7 +138,7 @@ export const historyCommand: Command = {
     const format = flags.bool('quiet') ? '{{.ID}}' : flags.string('format') || 'table';
     const rows = items.map((h) => historyRow(h, flags.bool('human'), !flags.bool('no-trunc')));
     const header = flags.bool('human') ? historyHeader : { ...historyHeader, CreatedSince: 'CREATED AT' };
-    printRows(ctx, format, rows, header, defaultHistoryTableFormat);
+    printRows(ctx, format, rows, header, defaultHistoryTableFormat, { goType: '*image.historyContext' });
   },
 };
 

@@ -36,7 +36,7 @@ export const imagesCommand: Command = {
     else if (format === 'table') format = digests ? defaultImageTableFormatWithDigest : defaultImageTableFormat;
     else if (format.startsWith('table') && digests && !format.includes('{{.Digest}}')) format += '\t{{.Digest}}';
     const rows = imageRows(list, { trunc: !flags.bool('no-trunc'), digests, formatHasDigest: format.includes('{{.Digest}}') });
-    printRows(ctx, format, rows, imageHeader, defaultImageTableFormat);
+    printRows(ctx, format, rows, imageHeader, defaultImageTableFormat, { goType: '*formatter.imageContext' });
   },
 };
 

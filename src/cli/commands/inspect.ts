@@ -3,7 +3,7 @@
 
 import { DaemonError } from '../client.js';
 import { inspectFormatHelp, minArgs, type Command, type CommandContext } from '../command.js';
-import { renderTemplate, TemplateError } from '../template/index.js';
+import { parseDockerTemplate, TemplateError, type Template } from '../template/index.js';
 import { StatusError } from '../status-error.js';
 
 type Kind = 'container' | 'image' | 'network' | 'volume' | 'node' | 'service' | 'task' | 'secret' | 'config' | 'plugin';
@@ -29,29 +29,46 @@ async function fetchObject(ctx: CommandContext, kind: Kind, name: string, size: 
   return ctx.client().json('GET', paths[kind](name), { query: kind === 'container' && size ? { size: true } : undefined });
 }
 
-/** Prints the found objects (JSON array or one template line each) and fails on the missing ones. */
+/**
+ * Prints the found objects (JSON array or one template line each) and fails on the missing ones.
+ * As docker inspect: a template that does not parse exits 64 before any lookup; one that fails on
+ * an object (missingkey=error) prints an empty line and exits 1.
+ */
 export async function inspectAll(ctx: CommandContext, names: readonly string[], format: string, lookup: (name: string) => Promise<unknown>): Promise<void> {
+  let tmpl: Template | undefined;
+  if (format !== '' && format !== 'json') {
+    try {
+      tmpl = parseDockerTemplate(format).withMissingKeyError();
+    } catch (err) {
+      if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, 64);
+      throw err;
+    }
+  }
   const found: unknown[] = [];
   const errors: string[] = [];
+  let out = '';
   for (const name of names) {
+    let obj: unknown;
     try {
-      found.push(await lookup(name));
+      obj = await lookup(name);
     } catch (err) {
       errors.push((err as Error).message);
+      continue;
+    }
+    if (!tmpl) {
+      found.push(obj);
+      continue;
+    }
+    try {
+      out += tmpl.execute(obj) + '\n';
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      errors.push(`template parsing error: ${err.message}`);
     }
   }
-  if (format === '' || format === 'json') {
-    ctx.stdout.write((found.length ? JSON.stringify(found, null, 4) : '[]') + '\n');
-  } else {
-    for (const obj of found) {
-      try {
-        ctx.stdout.write(renderTemplate(format, obj) + '\n');
-      } catch (err) {
-        if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, 1);
-        throw err;
-      }
-    }
-  }
+  if (!tmpl) ctx.stdout.write((found.length ? JSON.stringify(found, null, 4) : '[]') + '\n');
+  // Docker writes a newline even when no object gave any output.
+  else ctx.stdout.write(out || '\n');
   if (errors.length) throw new StatusError(errors.join('\n'), 1);
 }
 
@@ -72,6 +89,8 @@ export const inspectCommand: Command = {
     if (type !== '' && !(type in paths)) throw new StatusError(`"${type}" is not a valid value for --type`, 1);
     const kinds = type ? [type as Kind] : untypedOrder;
     await inspectAll(ctx, flags.args, flags.string('format'), async (name) => {
+      // With --type the daemon's own "not found" answer is the error, as docker prints it.
+      if (type) return fetchObject(ctx, type as Kind, name, flags.bool('size'));
       for (const kind of kinds) {
         try {
           return await fetchObject(ctx, kind, name, flags.bool('size'));

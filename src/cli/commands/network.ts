@@ -232,7 +232,9 @@ const lsCommand: Command = {
     const list = await ctx.client().json<ApiNetwork[]>('GET', '/networks', { query: { filters: filtersJSON(flags.list('filter')) } });
     list.sort((a, b) => (naturalLess(a.Name, b.Name) ? -1 : naturalLess(b.Name, a.Name) ? 1 : 0));
     const format = flags.bool('quiet') ? '{{.ID}}' : flags.string('format') || 'table';
-    printRows(ctx, format, list.map((n) => networkRow(n, !flags.bool('no-trunc'))), networkHeader, defaultNetworkTableFormat);
+    printRows(ctx, format, list.map((n) => networkRow(n, !flags.bool('no-trunc'))), networkHeader, defaultNetworkTableFormat, {
+      goType: '*network.networkContext',
+    });
   },
 };
 

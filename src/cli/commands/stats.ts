@@ -213,7 +213,7 @@ export const statsCommand: Command = {
     const format = flags.string('format') || 'table';
     const print = (): void => {
       const rows = names.map((n) => statsRow(entries.get(n)!, !flags.bool('no-trunc')));
-      printRows(ctx, format, rows, statsHeader, defaultStatsTableFormat);
+      printRows(ctx, format, rows, statsHeader, defaultStatsTableFormat, { goType: '*container.statsContext' });
     };
     if (!stream) return print();
     if (!showAll && errors.size === names.length) throw new StatusError([...errors.values()].join('\n'), 1);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { CLIENT_API_VERSION, jsonMessages } from '../client.js';
 import { inspectFormatHelp, noArgs, rangeArgs, type Command, type CommandContext } from '../command.js';
-import { renderTemplate, TemplateError } from '../template/index.js';
+import { asGoStruct, parseDockerTemplate, TemplateError } from '../template/index.js';
 import { TabWriter } from '../template/tabwriter.js';
 import { StatusError } from '../status-error.js';
 
@@ -52,12 +52,25 @@ interface ServerVersion {
   BuildTime?: string;
 }
 
-function renderFormat(format: string, data: unknown, code: number): string {
+/**
+ * --format for version and info: a template that does not parse exits 64; one that fails while
+ * running prints an empty line and the bare Go error (exit 1). The data is a Go struct to the
+ * template, so an unknown field is an error naming goType.
+ */
+function renderFormat(ctx: CommandContext, format: string, data: object, name: string, goType: string): void {
+  let tmpl;
   try {
-    return renderTemplate(format === 'json' ? '{{json .}}' : format, data);
+    tmpl = parseDockerTemplate(format === 'json' ? '{{json .}}' : format, name);
   } catch (err) {
-    if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, code);
+    if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, 64);
     throw err;
+  }
+  try {
+    ctx.stdout.write(tmpl.execute(asGoStruct({ ...data }, goType)) + '\n');
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    ctx.stdout.write('\n');
+    throw new StatusError(err.message, 1);
   }
 }
 
@@ -102,7 +115,7 @@ export const versionCommand: Command = {
     }
     const format = flags.string('format');
     if (format) {
-      ctx.stdout.write(renderFormat(format, { Client: clientInfo, Server: server }, 64) + '\n');
+      renderFormat(ctx, format, { Client: clientInfo, Server: server }, 'version', 'system.versionInfo');
     } else {
       const lines = [
         'Client:',
@@ -260,13 +273,13 @@ export const infoCommand: Command = {
         serverErrors.push((err as Error).message);
       }
       const data = { ...info, ClientInfo: clientInfo, ...(serverErrors.length ? { ServerErrors: serverErrors } : {}) };
-      ctx.stdout.write(renderFormat(format, data, 1) + '\n');
+      renderFormat(ctx, format, data, '', 'system.dockerInfo');
       if (serverErrors.length) throw new StatusError(serverErrors.join('\n'), 1);
       return;
     }
     ctx.stdout.write(`Client:\n Version:    ${clientInfo.Version}\n Context:    ${clientInfo.Context}\n Debug Mode: ${clientInfo.Debug}\n\nServer:\n`);
     const info = await ctx.client().json<Info>('GET', '/info');
-    ctx.stdout.write(serverInfoLines(info).join('\n') + '\n');
+    ctx.stdout.write(serverInfoLines(info).join('\n') + '\n\n');
     const warnings = (info.Warnings ?? []) as string[];
     if (warnings.length) ctx.stderr.write(warnings.join('\n') + '\n');
   },

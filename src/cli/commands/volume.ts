@@ -3,7 +3,7 @@
 
 import { inspectFormatHelp, listFormatHelp, minArgs, noArgs, rangeArgs, type Command, type CommandGroup } from '../command.js';
 import { confirm } from '../prompt.js';
-import { renderTemplate, TemplateError } from '../template/index.js';
+import { inspectAll } from './inspect.js';
 import { StatusError } from '../status-error.js';
 import { humanSize } from '../units.js';
 import { filterFlag, filtersJSON, printRows } from './containers.js';
@@ -88,7 +88,7 @@ const lsCommand: Command = {
     const res = await ctx.client().json<{ Volumes: ApiVolume[] | null }>('GET', '/volumes', { query: { filters: filtersJSON(flags.list('filter')) } });
     const list = [...(res.Volumes ?? [])].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
     const format = flags.bool('quiet') ? '{{.Name}}' : flags.string('format') || 'table';
-    printRows(ctx, format, list.map(volumeRow), volumeHeader, defaultVolumeTableFormat);
+    printRows(ctx, format, list.map(volumeRow), volumeHeader, defaultVolumeTableFormat, { goType: '*formatter.volumeContext' });
   },
 };
 
@@ -99,28 +99,7 @@ const inspectCommand: Command = {
   args: minArgs(1),
   flags: [{ name: 'format', short: 'f', kind: 'string', help: inspectFormatHelp }],
   async run(ctx, flags) {
-    const found: unknown[] = [];
-    const errors: string[] = [];
-    for (const name of flags.args) {
-      try {
-        found.push(await ctx.client().json('GET', vpath(name)));
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    const format = flags.string('format');
-    if (format === '' || format === 'json') ctx.stdout.write((found.length ? JSON.stringify(found, null, 4) : '[]') + '\n');
-    else {
-      for (const obj of found) {
-        try {
-          ctx.stdout.write(renderTemplate(format, obj) + '\n');
-        } catch (err) {
-          if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, 1);
-          throw err;
-        }
-      }
-    }
-    if (errors.length) throw new StatusError(errors.join('\n'), 1);
+    await inspectAll(ctx, flags.args, flags.string('format'), (name) => ctx.client().json('GET', vpath(name)));
   },
 };
 

@@ -22,6 +22,19 @@ export interface ExecEnv {
   name: string;
   trees: Map<string, ListNode>;
   funcs: Map<string, GoFunc>;
+  /** Go's Option("missingkey=error"): a missing map key fails instead of giving <no value>. */
+  missingKeyError?: boolean;
+}
+
+/**
+ * Marks an object as a Go struct (docker's formatter contexts): a field it lacks is an error
+ * naming this type, as Go reports it, rather than a missing map key.
+ */
+export const GO_STRUCT_TYPE: unique symbol = Symbol.for('berth.template.goStructType');
+
+export function asGoStruct<T extends object>(value: T, typeName: string): T {
+  Object.defineProperty(value, GO_STRUCT_TYPE, { value: typeName, enumerable: false });
+  return value;
 }
 
 interface Variable {
@@ -346,8 +359,12 @@ class State {
     const hasArgs = args.length > 1 || final !== MISSING;
     if (kindOf(receiver) === 'map') {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
-      const m = receiver as Record<string, unknown>;
-      return Object.prototype.hasOwnProperty.call(m, fieldName) ? m[fieldName] : undefined;
+      const m = receiver as Record<string | symbol, unknown>;
+      if (Object.prototype.hasOwnProperty.call(m, fieldName)) return m[fieldName];
+      const structType = m[GO_STRUCT_TYPE];
+      if (typeof structType === 'string') this.errorf(`can't evaluate field ${fieldName} in type ${structType}`);
+      if (this.env.missingKeyError) this.errorf(`map has no entry for key ${JSON.stringify(fieldName)}`);
+      return undefined;
     }
     this.errorf(`can't evaluate field ${fieldName} in type ${iface ? 'interface {}' : typeName(receiver)}`);
   }

@@ -6,6 +6,7 @@ import { parseTemplate, Template } from './template.js';
 export { parseTemplate, Template } from './template.js';
 export type { ParseOptions } from './template.js';
 export { TemplateError } from './errors.js';
+export { asGoStruct } from './exec.js';
 export type { GoFunc, ParamType } from './funcs.js';
 export { GoFloat } from './values.js';
 export { sprintf, sprint, sprintln } from './fmt.js';

@@ -16,6 +16,7 @@ export interface ParseOptions {
 export class Template {
   private readonly trees: Map<string, ListNode>;
   private funcs: Map<string, GoFunc>;
+  private missingKeyError = false;
 
   constructor(
     readonly name: string,
@@ -35,12 +36,20 @@ export class Template {
     return copy;
   }
 
+  /** Go's Option("missingkey=error"), which docker inspect sets. */
+  withMissingKeyError(): Template {
+    const copy = Object.create(Template.prototype) as Template;
+    Object.assign(copy, this);
+    copy.missingKeyError = true;
+    return copy;
+  }
+
   execute(data: unknown): string {
     return this.executeTemplate(this.name, data);
   }
 
   executeTemplate(name: string, data: unknown): string {
-    return execute({ name: this.name, trees: this.trees, funcs: this.funcs }, name, data);
+    return execute({ name: this.name, trees: this.trees, funcs: this.funcs, missingKeyError: this.missingKeyError }, name, data);
   }
 
   /** Names of the templates this one defines, its own included. */

@@ -79,3 +79,14 @@ test('history rows: human sizes and times, or raw values with -H=false', () => {
   assert.equal(raw.CreatedSince, raw.CreatedAt);
   assert.equal(raw.ID, h.Id);
 });
+
+test('templates: docker inspect fails on a missing key; formatter rows fail on a field their Go type lacks', async () => {
+  const { parseDockerTemplate, asGoStruct } = await import('../../../src/cli/template/index.js');
+  assert.equal(parseDockerTemplate('{{.Foo}}').execute({ Id: 'x' }), '<no value>');
+  assert.throws(() => parseDockerTemplate('{{.Foo}}').withMissingKeyError().execute({ Id: 'x' }), /at <\.Foo>: map has no entry for key "Foo"/);
+  const row = asGoStruct({ ID: 'abc' }, '*formatter.ContainerContext');
+  assert.equal(parseDockerTemplate('{{.ID}}').execute(row), 'abc');
+  assert.throws(() => parseDockerTemplate('{{.Names}}').execute(row), /can't evaluate field Names in type \*formatter\.ContainerContext/);
+  // The type marker is invisible to json and to range.
+  assert.equal(parseDockerTemplate('{{json .}}').execute(row), '{"ID":"abc"}');
+});
