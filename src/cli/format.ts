@@ -275,6 +275,8 @@ export function imageRows(images: readonly ImageSummary[], opts: { trunc: boolea
       Size: humanSizeWithPrecision(img.Size ?? 0, 3),
       Tag: tag,
       UniqueSize: (img.Size ?? -1) === -1 || (img.SharedSize ?? -1) === -1 ? 'N/A' : humanSizeWithPrecision((img.Size ?? 0) - (img.SharedSize ?? 0), 4),
+      // Deprecated in the API but still a field of docker's image rows (and of their JSON).
+      VirtualSize: humanSizeWithPrecision(img.Size ?? 0, 4),
     });
     const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
     const digests = (img.RepoDigests ?? []).filter((d) => d !== '<none>@<none>');

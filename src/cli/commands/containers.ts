@@ -35,7 +35,8 @@ export interface PrintRowsOptions {
 
 /** Prints rows through --format; template errors exit 1 with docker's "template parsing error". */
 export function printRows(ctx: CommandContext, format: string, rows: object[], header: Record<string, string>, defaultTable: string, opts: PrintRowsOptions = {}): void {
-  const typed = opts.goType ? rows.map((r) => asGoStruct({ ...r }, opts.goType!)) : rows;
+  // docker's formatter contexts marshal {{json .}} as a map of their fields (sorted, HTML-escaped).
+  const typed = opts.goType ? rows.map((r) => asGoStruct({ ...r }, opts.goType!, { marshalsAsMap: true })) : rows;
   try {
     ctx.stdout.write(formatRows({ format, rows: typed, header, defaultTableFormat: defaultTable }));
   } catch (err) {
@@ -68,14 +69,16 @@ export const psCommand: Command = {
     if (flags.bool('latest') && last === -1) last = 1;
     const quiet = flags.bool('quiet');
     let format = flags.string('format') || 'table';
-    const size = flags.bool('size') || (!quiet && format.includes('.Size'));
+    // docker asks for sizes when the template uses .Size, which {{json .}} does too.
+    const size = flags.bool('size') || (!quiet && (/\.Size\b/.test(format) || format === 'json' || /\bjson\s+\.\s*\}\}/.test(format)));
     const filters = filtersJSON(flags.list('filter'));
     const list = await ctx.client().json<ContainerSummary[]>('GET', '/containers/json', {
       query: { all: flags.bool('all') || undefined, limit: last > 0 ? last : undefined, size: size || undefined, filters },
     });
     if (quiet) format = '{{.ID}}';
     else if (format === 'table' && flags.bool('size')) format = defaultContainerTableFormat + '\t{{.Size}}';
-    const rows = list.map((c) => containerRow(c, !flags.bool('no-trunc')));
+    // Platform is nil unless the daemon reports the image's manifest descriptor, which berthd does not.
+    const rows = list.map((c) => ({ ...containerRow(c, !flags.bool('no-trunc')), Platform: null }));
     printRows(ctx, format, rows, containerHeader, defaultContainerTableFormat, { goType: '*formatter.ContainerContext', psErrors: true });
   },
 };

@@ -9,6 +9,7 @@ import { GoFunc, ParamType, goTypeName } from './funcs.js';
 import type { BranchNode, ChainNode, CommandNode, FieldNode, ListNode, Node, NumberNode, PipeNode, TemplateNode, VariableNode } from './nodes.js';
 import { nodeString } from './nodes.js';
 import { GoFloat, isTrue, kindOf, sortedKeys, typeName, utf8Length } from './values.js';
+import { GO_JSON_MARSHALED_MAP } from './gojson.js';
 
 const MISSING = Symbol('missing final argument');
 type Final = unknown | typeof MISSING;
@@ -32,8 +33,9 @@ export interface ExecEnv {
  */
 export const GO_STRUCT_TYPE: unique symbol = Symbol.for('berth.template.goStructType');
 
-export function asGoStruct<T extends object>(value: T, typeName: string): T {
+export function asGoStruct<T extends object>(value: T, typeName: string, opts: { marshalsAsMap?: boolean } = {}): T {
   Object.defineProperty(value, GO_STRUCT_TYPE, { value: typeName, enumerable: false });
+  if (opts.marshalsAsMap) Object.defineProperty(value, GO_JSON_MARSHALED_MAP, { value: true, enumerable: false });
   return value;
 }
 

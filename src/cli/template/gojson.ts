@@ -4,7 +4,13 @@
 
 import { GoFloat, kindOf, numberValue } from './values.js';
 
-function quote(s: string): string {
+/**
+ * Marks an object whose `json` output is what Go's json.Marshal gives for a map: keys sorted and
+ * <, >, & escaped. docker's formatter contexts marshal their fields this way for {{json .}}.
+ */
+export const GO_JSON_MARSHALED_MAP: unique symbol = Symbol.for('berth.template.goJsonMarshaledMap');
+
+function quote(s: string, escapeHTML = false): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -16,6 +22,7 @@ function quote(s: string): string {
     else if (ch === '\t') out += '\\t';
     else if (c < 0x20) out += '\\u00' + c.toString(16).padStart(2, '0');
     else if (c === 0x2028 || c === 0x2029) out += '\\u' + c.toString(16);
+    else if (escapeHTML && (ch === '<' || ch === '>' || ch === '&')) out += '\\u00' + c.toString(16);
     else if (c >= 0xd800 && c <= 0xdbff) {
       const d = s.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
@@ -39,7 +46,8 @@ function number(n: number): string {
   return String(n);
 }
 
-export function goJSON(v: unknown): string {
+export function goJSON(v: unknown, escapeHTML = false): string {
+  const json = (x: unknown): string => goJSON(x, escapeHTML);
   switch (kindOf(v)) {
     case 'invalid':
     case 'nil':
@@ -50,12 +58,16 @@ export function goJSON(v: unknown): string {
     case 'float':
       return number(v instanceof GoFloat ? v.value : numberValue(v));
     case 'string':
-      return quote(v as string);
+      return quote(v as string, escapeHTML);
     case 'slice':
-      return '[' + (v as unknown[]).map(goJSON).join(',') + ']';
+      return '[' + (v as unknown[]).map(json).join(',') + ']';
     case 'map': {
-      const m = v as Record<string, unknown>;
-      return '{' + Object.keys(m).filter((k) => m[k] !== undefined).map((k) => quote(k) + ':' + goJSON(m[k])).join(',') + '}';
+      const m = v as Record<string | symbol, unknown>;
+      if (m[GO_JSON_MARSHALED_MAP]) {
+        const keys = Object.keys(m).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        return '{' + keys.filter((k) => m[k] !== undefined).map((k) => quote(k, true) + ':' + goJSON(m[k], true)).join(',') + '}';
+      }
+      return '{' + Object.keys(m).filter((k) => m[k] !== undefined).map((k) => quote(k, escapeHTML) + ':' + json(m[k])).join(',') + '}';
     }
     case 'func':
       throw new Error('json: unsupported type: func()');

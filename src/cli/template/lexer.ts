@@ -238,7 +238,8 @@ export function lex(input: string): Item[] {
         }
         case '.': {
           const p = peek();
-          if (p !== undefined && p >= '0' && p <= '9') {
+          // As Go's lexer: a '.' at the very end of the input is lexed as a number.
+          if (p === undefined || (p >= '0' && p <= '9')) {
             backup(r);
             if (!lexNumber()) return false;
             continue;
