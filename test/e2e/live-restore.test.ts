@@ -2,6 +2,8 @@
 // picks them up, records exits that happened while it was down, and restarts `always` ones.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TestDaemon, busyboxTar, sleep } from './harness.js';
 
 const daemons: TestDaemon[] = [];
@@ -77,4 +79,32 @@ test('a second daemon on its own root does not see or touch the first one', asyn
   assert.equal(b.docker(['inspect', ida]).code, 1);
   await b.stop();
   assert.equal(a.docker(['inspect', '-f', '{{.State.Status}}', ida]).stdout.trim(), 'running');
+});
+
+test('a daemon killed in the middle of a removal: the next start reclaims the layer, mount and runtime record', async () => {
+  const d = new TestDaemon();
+  daemons.push(d);
+  await d.start();
+  assert.equal(d.docker(['import', busyboxTar(d.root), 'busybox']).code, 0);
+  const id = d.docker(['run', '-d', '--network', 'none', 'busybox', 'sleep', '600']).stdout.trim();
+  const upper = d.docker(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', id]).stdout.trim();
+  const merged = d.docker(['inspect', '-f', '{{.GraphDriver.Data.MergedDir}}', id]).stdout.trim();
+  const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', id]).stdout.trim());
+  const runtimeRecord = join(d.execRoot, 'runtime-crun', id);
+  assert.ok(existsSync(upper) && existsSync(runtimeRecord) && readFileSync('/proc/self/mountinfo', 'utf8').includes(merged));
+
+  // What `rm -f` leaves if the daemon dies right after dropping the container's record: the
+  // process killed, the record gone, the runtime's state, the rootfs mount and the layer still there.
+  await d.kill9();
+  process.kill(pid, 'SIGKILL');
+  await waitFor('the container process to end', () => !existsSync(`/proc/${pid}`));
+  rmSync(join(d.dataRoot, 'containers', id), { recursive: true, force: true });
+
+  await d.start();
+  assert.equal(d.docker(['ps', '-aq']).stdout.trim(), '');
+  assert.ok(!existsSync(dirname(upper)), `layer dir ${dirname(upper)} reclaimed`);
+  assert.ok(!existsSync(join(d.dataRoot, 'image', 'overlay2', 'layerdb', 'mounts', id)), 'layer record reclaimed');
+  assert.ok(!existsSync(runtimeRecord), 'runtime record reclaimed');
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(merged), 'rootfs unmounted');
+  assert.equal(d.docker(['run', '--rm', '--network', 'none', 'busybox', 'echo', 'still fine']).stdout, 'still fine\n');
 });
