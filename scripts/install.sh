@@ -14,7 +14,8 @@ for a in "$@"; do
 done
 
 packages=(crun runc conmon catatonit tini iproute2 nftables iptables busybox-static
-  btrfs-progs xfsprogs etcd-server etcd-client skopeo docker-registry util-linux procps)
+  btrfs-progs xfsprogs etcd-server etcd-client skopeo docker-registry util-linux procps
+  docker-compose passwd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
