@@ -169,6 +169,9 @@ const cases: Case[] = [
   { args: ['info', '--format', '{{.Driver}} {{.OSType}} {{json .Name}}'] },
   { args: ['info'], norm: ['client'] },
   { args: ['system', 'df', '--format', '{{.Type}} {{.TotalCount}}'] },
+  { args: ['system', 'df'] },
+  { args: ['system', 'df', '--format', '{{json .}}'] },
+  { args: ['system', 'df', '-v'], norm: ['times'] },
   { args: ['events', '--since', '{t0}', '--until', '{t1}', '--filter', 'container=mx-web'] },
   { args: ['system', 'events', '--since', '{t0}', '--until', '{t1}', '--filter', 'type=volume', '--format', '{{.Type}} {{.Action}} {{.Actor.ID}}'] },
   { args: ['system', 'prune'], input: '' },
@@ -206,7 +209,8 @@ function normalise(text: string, v: Vars, norm: Norm[], self: 'docker' | 'berth'
   }
   if (norm.includes('ids')) s = s.replace(/\b[0-9a-f]{64}\b/g, '<id>').replace(/\b[0-9a-f]{12}\b/g, '<id>');
   if (norm.includes('times')) {
-    s = s.replace(/(Less than a second|About an? (minute|hour)|\d+ (seconds|minutes|hours)) ago/g, '<t> ago').replace(/Up (Less than a second|About a minute|\d+ seconds)/g, 'Up <t>');
+    const span = '(Less than a second|About an? (minute|hour)|\\d+ (seconds?|minutes?|hours?))';
+    s = s.replace(new RegExp(`${span} ago`, 'g'), '<t> ago').replace(new RegExp(`Up ${span}`, 'g'), 'Up <t>');
     // Table padding follows the width of the time columns.
     s = s.replace(/ {2,}/g, '  ');
   }

@@ -101,7 +101,9 @@ const defaultSummaryFormat = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.
 function verbose(ctx: CommandContext, du: DiskUsage): void {
   const now = Date.now();
   const table = (format: string, rows: unknown[], header: Record<string, string>): string => formatRows({ format, rows, header });
-  const images = imageRows(du.Images ?? [], { trunc: true, digests: false, formatHasDigest: false }, now).map((r) => ({ ...r, VirtualSize: r.Size }));
+  // One row per image, named by its first tag only, as docker's verbose df shows them.
+  const firstTagOnly = (du.Images ?? []).map((i) => ({ ...i, RepoTags: (i.RepoTags ?? []).slice(0, 1), RepoDigests: [] }));
+  const images = imageRows(firstTagOnly, { trunc: true, digests: false, formatHasDigest: false }, now).map((r) => ({ ...r, VirtualSize: r.Size }));
   const cache = (du.BuildCache ?? []).map((b) => ({
     ID: truncateID(b.ID),
     CacheType: b.Type,
@@ -117,7 +119,8 @@ function verbose(ctx: CommandContext, du: DiskUsage): void {
   out += '\nContainers space usage:\n\n';
   out += table(
     'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}',
-    (du.Containers ?? []).map((c) => containerRow(c, true, now)),
+    // The verbose table shows the writable layer only, never "(virtual …)".
+    (du.Containers ?? []).map((c) => containerRow({ ...c, SizeRootFs: undefined }, true, now)),
     containerHeader,
   );
   out += '\nLocal Volumes space usage:\n\n';
@@ -151,6 +154,6 @@ export const systemDfCommand: Command = {
       verbose(ctx, du);
       return;
     }
-    printRows(ctx, format || 'table', summaryRows(du), summaryHeader, defaultSummaryFormat);
+    printRows(ctx, format || 'table', summaryRows(du), summaryHeader, defaultSummaryFormat, { goType: '*formatter.diskUsageImagesContext' });
   },
 };
