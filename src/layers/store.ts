@@ -341,9 +341,10 @@ async function repackMatches(repack: () => Readable, layer: Layer): Promise<numb
 
 /** The files and mountpoints Docker's init layer holds. */
 async function writeInitLayer(dir: string): Promise<void> {
-  for (const d of ['dev/pts', 'dev/shm', 'proc', 'sys', 'etc']) await fs.mkdir(join(dir, d), { recursive: true, mode: 0o755 });
-  for (const f of ['.dockerenv', 'etc/resolv.conf', 'etc/hosts', 'etc/hostname', 'dev/console']) {
-    await fs.writeFile(join(dir, f), '', { mode: 0o755 });
-  }
-  await fs.symlink('/proc/mounts', join(dir, 'etc/mtab')).catch(() => undefined);
+  // Every `docker run` pays for these: issue them together rather than one after another.
+  await Promise.all(['dev/pts', 'dev/shm', 'proc', 'sys', 'etc'].map((d) => fs.mkdir(join(dir, d), { recursive: true, mode: 0o755 })));
+  await Promise.all([
+    ...['.dockerenv', 'etc/resolv.conf', 'etc/hosts', 'etc/hostname', 'dev/console'].map((f) => fs.writeFile(join(dir, f), '', { mode: 0o755 })),
+    fs.symlink('/proc/mounts', join(dir, 'etc/mtab')).catch(() => undefined),
+  ]);
 }

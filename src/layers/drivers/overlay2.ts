@@ -129,17 +129,20 @@ export class Overlay2Driver implements StorageDriver {
       await this.quota.limit(d, project, size);
       await fs.writeFile(join(d, QUOTA_FILE), String(project));
     }
-    await fs.mkdir(join(d, 'diff'), { mode: 0o755 });
+    // Independent steps run together: two layers (init and container) are made per `docker run`.
     const link = shortLinkName();
-    await fs.symlink(join('..', id, 'diff'), join(this.home, 'l', link));
-    await fs.writeFile(join(d, 'link'), link);
-    if (parent) {
-      const parentLink = (await fs.readFile(join(this.dir(parent), 'link'), 'utf8')).trim();
-      const parentLower = await fs.readFile(join(this.dir(parent), 'lower'), 'utf8').catch(() => '');
-      const lower = [`l/${parentLink}`, ...parentLower.split(':').filter(Boolean)].join(':');
-      await fs.writeFile(join(d, 'lower'), lower);
-      await fs.mkdir(join(d, 'work'), { mode: 0o700 });
-    }
+    await Promise.all([
+      fs.mkdir(join(d, 'diff'), { mode: 0o755 }).then(() => fs.symlink(join('..', id, 'diff'), join(this.home, 'l', link))),
+      fs.writeFile(join(d, 'link'), link),
+      parent &&
+        Promise.all([
+          fs.readFile(join(this.dir(parent), 'link'), 'utf8'),
+          fs.readFile(join(this.dir(parent), 'lower'), 'utf8').catch(() => ''),
+          fs.mkdir(join(d, 'work'), { mode: 0o700 }),
+        ]).then(([parentLink, parentLower]) =>
+          fs.writeFile(join(d, 'lower'), [`l/${parentLink.trim()}`, ...parentLower.split(':').filter(Boolean)].join(':')),
+        ),
+    ]);
   }
 
   async lowerDirs(id: string): Promise<string[]> {
