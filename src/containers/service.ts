@@ -90,7 +90,7 @@ export class ContainerService {
   readonly logFiles: ContainerLogs;
 
   constructor(private readonly o: ContainerServiceOptions) {
-    this.store = new ContainerStore(o.dataRoot);
+    this.store = new ContainerStore(o.dataRoot, o.layers.driver.name);
     this.exitDir = join(o.execRoot, 'exits');
     this.socketDir = join(o.execRoot, 's');
     this.logFiles = new ContainerLogs({ defaults: () => o.logDefaults?.() ?? DEFAULT_LOG_CONFIG, warn: (m) => o.log.warn(m) });
@@ -582,12 +582,15 @@ export class ContainerService {
 
   /** Start-up sweep: read-write layers and runtime records whose container no longer exists. */
   async sweepOrphans(): Promise<void> {
+    const hidden = new Set(this.store.hiddenByDriver().values());
+    if (hidden.size) this.o.log.info(`${this.store.hiddenByDriver().size} container(s) of storage driver ${[...hidden].join(', ')} not restored: they come back when the daemon runs that driver`);
     for (const id of this.o.layers.rwContainerIds()) {
       if (!this.store.find(id)) await this.o.layers.removeRW(id).catch((err) => this.o.log.warn(`orphan layer ${id.slice(0, 12)}: ${errorMessage(err)}`));
     }
     for (const runtime of this.o.runtimes.values()) {
       for (const id of await fs.readdir(runtime.spec.root).catch(() => [] as string[])) {
-        if (/^[0-9a-f]{64}$/.test(id) && !this.store.find(id)) await runtime.delete(id, true).catch(() => undefined);
+        // Containers of another storage driver may still run (live restore): theirs stay.
+        if (/^[0-9a-f]{64}$/.test(id) && !this.store.owns(id)) await runtime.delete(id, true).catch(() => undefined);
       }
     }
   }

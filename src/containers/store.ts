@@ -1,5 +1,6 @@
 // Container records in memory and on disk (containers/<id>/config.v2.json), with Docker's
-// lookup rules: full ID, then name, then a unique ID prefix.
+// lookup rules: full ID, then name, then a unique ID prefix. Records made under another storage
+// driver stay on disk but out of sight until a daemon runs that driver again, as dockerd does.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { NotFound, Conflict, InvalidParameter } from '../lib/errors.js';
@@ -9,9 +10,15 @@ import type { ContainerRecord } from './model.js';
 export class ContainerStore {
   private byId = new Map<string, ContainerRecord>();
   private byName = new Map<string, string>();
+  /** Ids of containers of other storage drivers → that driver (their runtime state is kept). */
+  private otherDrivers = new Map<string, string>();
   readonly root: string;
 
-  constructor(dataRoot: string) {
+  /** `driver`: the daemon's storage driver; records naming another one are hidden. */
+  constructor(
+    dataRoot: string,
+    private readonly driver?: string,
+  ) {
     this.root = join(dataRoot, 'containers');
   }
 
@@ -28,9 +35,24 @@ export class ContainerStore {
         await fs.rm(join(this.root, id), { recursive: true, force: true });
         continue;
       }
+      // A record without Driver predates drivers being chosen: it belongs to any of them.
+      if (this.driver && rec.Driver && rec.Driver !== this.driver) {
+        this.otherDrivers.set(rec.Id, rec.Driver);
+        continue;
+      }
       this.byId.set(rec.Id, rec);
       this.byName.set(rec.Name, rec.Id);
     }
+  }
+
+  /** Containers left hidden because they were made under another storage driver. */
+  hiddenByDriver(): Map<string, string> {
+    return new Map(this.otherDrivers);
+  }
+
+  /** Whether `id` is a container of this data root at all, visible or hidden by its driver. */
+  owns(id: string): boolean {
+    return this.byId.has(id) || this.otherDrivers.has(id);
   }
 
   all(): ContainerRecord[] {

@@ -108,7 +108,7 @@ export class TestDaemon {
   /** Kills berthd the hard way (live restore tests). */
   async kill9(): Promise<void> {
     if (!this.proc) return;
-    const exited = new Promise((r) => this.proc!.once('exit', r));
+    const exited = this.exited(this.proc);
     this.proc.kill('SIGKILL');
     await exited;
     this.proc = undefined;
@@ -116,10 +116,16 @@ export class TestDaemon {
 
   async terminate(): Promise<void> {
     if (!this.proc) return;
-    const exited = new Promise((r) => this.proc!.once('exit', r));
+    const exited = this.exited(this.proc);
     this.proc.kill('SIGTERM');
     await exited;
     this.proc = undefined;
+  }
+
+  /** Resolves when `proc` has exited, also when that happened before (a daemon that refused to start). */
+  private exited(proc: ChildProcess): Promise<void> {
+    if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+    return new Promise((r) => proc.once('exit', () => r()));
   }
 
   /** Removes every container, stops the daemon, unmounts and deletes everything it made. */

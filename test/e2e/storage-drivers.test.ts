@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon, busyboxTar, removeCgroups } from './harness.js';
+import { TestDaemon, busyboxTar } from './harness.js';
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -168,6 +168,45 @@ describe('vfs', () => {
     await d.start();
     assert.equal(ok(d, ['image', 'inspect', '--format', '{{.Id}}', 'busybox']).trim(), id);
   });
+
+  test('containers belong to their driver: hidden from another one, running again when it comes back', async () => {
+    const useDriver = async (driver: string) => {
+      await d.terminate(); // live restore: running containers keep running
+      writeFileSync(d.configFile, JSON.stringify(driver === 'overlay2' ? {} : { 'storage-driver': driver }));
+      await d.start();
+      assert.equal(ok(d, ['info', '--format', '{{.Driver}}']).trim(), driver);
+    };
+    const names = () => ok(d, ['ps', '-a', '--format', '{{.Names}} {{.State}}']).trim().split('\n').filter(Boolean).sort();
+    ok(d, ['run', '-d', '--name', 'runs-on-vfs', 'busybox', 'sleep', '300']);
+    ok(d, ['create', '--name', 'made-on-vfs', 'busybox', 'true']);
+    const pid = ok(d, ['inspect', '--format', '{{.State.Pid}}', 'runs-on-vfs']).trim();
+
+    await useDriver('overlay2');
+    assert.deepEqual(names(), [], 'overlay2 lists none of the vfs containers');
+    for (const c of ['runs-on-vfs', 'made-on-vfs']) {
+      const r = d.docker(['start', c]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, new RegExp(`No such container: ${c}`));
+    }
+    ok(d, ['import', busyboxTar(d.root), 'busybox']);
+    ok(d, ['run', '-d', '--name', 'runs-on-overlay2', 'busybox', 'sleep', '300']);
+    // The name of a hidden container is free here, as with dockerd.
+    ok(d, ['create', '--name', 'made-on-vfs', 'busybox', 'true']);
+    ok(d, ['rm', 'made-on-vfs']);
+    assert.deepEqual(names(), ['runs-on-overlay2 running']);
+
+    await useDriver('vfs');
+    assert.deepEqual(names(), ['made-on-vfs created', 'runs-on-vfs running']);
+    assert.equal(ok(d, ['inspect', '--format', '{{.State.Pid}}', 'runs-on-vfs']).trim(), pid, 'the same process kept running');
+    assert.equal(ok(d, ['exec', 'runs-on-vfs', 'echo', 'still here']), 'still here\n');
+    ok(d, ['start', '-a', 'made-on-vfs']);
+    ok(d, ['rm', '-f', 'runs-on-vfs', 'made-on-vfs']);
+
+    await useDriver('overlay2');
+    assert.deepEqual(names(), ['runs-on-overlay2 running'], 'overlay2\'s container ran on while vfs was in use');
+    ok(d, ['rm', '-f', 'runs-on-overlay2']);
+    await useDriver('vfs');
+  });
 });
 
 describe('btrfs in a loop-mounted file', () => {
@@ -216,19 +255,13 @@ describe('overlay2 over a loop-mounted xfs with pquota', () => {
   });
 });
 
-/** A daemon that refused to start has exited: remove what it made without stop()'s shutdown. */
-async function cleanupRefused(d: TestDaemon): Promise<void> {
-  await removeCgroups(d.cgroupParent);
-  rmSync(d.root, { recursive: true, force: true });
-}
-
 describe('drivers the daemon refuses', () => {
   test('btrfs on a data root that is not btrfs', async () => {
     const d = new TestDaemon({ daemonJson: { 'storage-driver': 'btrfs' } });
     try {
       await assert.rejects(d.start(), /prerequisites for driver not satisfied \(wrong filesystem\?\).*is on extfs/);
     } finally {
-      await cleanupRefused(d);
+      await d.stop();
     }
   });
 
@@ -237,7 +270,7 @@ describe('drivers the daemon refuses', () => {
     try {
       await assert.rejects(d.start(), /devicemapper: this kernel has no device-mapper thin provisioning.*storage-driver.*btrfs/);
     } finally {
-      await cleanupRefused(d);
+      await d.stop();
     }
   });
 
@@ -246,7 +279,7 @@ describe('drivers the daemon refuses', () => {
     try {
       await assert.rejects(d.start(['--storage-driver', 'nosuchfs']), /driver not supported: nosuchfs/);
     } finally {
-      await cleanupRefused(d);
+      await d.stop();
     }
   });
 
