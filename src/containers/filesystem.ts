@@ -14,6 +14,7 @@ import type { ImageService } from '../images/service.js';
 import type { Image, ImageConfig } from '../images/store.js';
 import { applyChanges } from '../images/changes.js';
 import { isRunning, type ContainerRecord } from './model.js';
+import { openArchiveView, bundleBindMounts, type ArchiveView } from './archive-view.js';
 import type { ContainerService } from './service.js';
 
 export interface PathStat {
@@ -46,14 +47,33 @@ export class ContainerFilesystem {
     private readonly images: ImageService,
   ) {}
 
-  /** Runs `fn` with the container's root mounted, unmounting afterwards if it was not running. */
-  private async withRoot<T>(c: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
-    const root = await this.layers.mountRW(c.Id);
+  /**
+   * Runs `fn` with the container's root mounted and its bind mounts (network files, volumes,
+   * binds) in place, as Docker's archive operations see it; unmounts afterwards if it was not
+   * running.
+   */
+  private async withRoot<T>(c: ContainerRecord, fn: (root: string, view: ArchiveView) => Promise<T>): Promise<T> {
+    const view = await this.openView(c);
     try {
-      return await fn(root);
+      return await fn(view.root, view);
     } finally {
-      if (!isRunning(c)) await this.layers.unmountRW(c.Id).catch(() => undefined);
+      await this.closeView(c, view);
     }
+  }
+
+  private async openView(c: ContainerRecord): Promise<ArchiveView> {
+    const rootfs = await this.layers.mountRW(c.Id);
+    try {
+      return await openArchiveView(rootfs, await bundleBindMounts(this.containers.bundleDir(c.Id)));
+    } catch (err) {
+      if (!isRunning(c)) await this.layers.unmountRW(c.Id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async closeView(c: ContainerRecord, view: ArchiveView): Promise<void> {
+    await view.close();
+    if (!isRunning(c)) await this.layers.unmountRW(c.Id).catch(() => undefined);
   }
 
   async statPath(ref: string, path: string): Promise<PathStat> {
@@ -71,29 +91,31 @@ export class ContainerFilesystem {
   async getArchive(ref: string, path: string): Promise<{ stat: PathStat; stream: Readable }> {
     const c = this.containers.get(ref);
     const stat = await this.statPath(ref, path);
-    const root = await this.layers.mountRW(c.Id);
+    const view = await this.openView(c);
     const rel = path.replace(/\/+$/, '').replace(/^\/+/, '');
     const base = posix.basename('/' + rel) || '.';
     const follow = path.endsWith('/.') || path.endsWith('/');
-    const tar = packTree(root, { includeRoot: follow ? rel.replace(/\/\.$/, '') : rel, rebaseName: follow ? '.' : base });
+    const tar = packTree(view.root, { includeRoot: follow ? rel.replace(/\/\.$/, '') : rel, rebaseName: follow ? '.' : base });
     const out = new PassThrough();
     tar.on('error', (e) => out.destroy(e));
     tar.pipe(out);
-    out.on('close', () => {
-      if (!isRunning(c)) void this.layers.unmountRW(c.Id).catch(() => undefined);
-    });
+    out.on('close', () => void this.closeView(c, view).catch(() => undefined));
     return { stat, stream: out };
   }
 
   /** Extracts a tar into `path` inside the container (`docker cp SRC CONTAINER:path`). */
   async putArchive(ref: string, path: string, input: Readable, o: { noOverwriteDirNonDir: boolean }): Promise<void> {
     const c = this.containers.get(ref);
-    if (c.HostConfig.ReadonlyRootfs && isRunning(c)) throw new Conflict('container rootfs is marked read-only');
-    await this.withRoot(c, async (root) => {
+    await this.withRoot(c, async (root, view) => {
       const host = await resolveInRoot(root, path, true);
       const st = await fs.stat(host).catch(() => undefined);
       if (!st) throw new NotFound(`Could not find the file ${path} in container ${ref}`);
       if (!st.isDirectory()) throw new InvalidParameter(`extraction point is not a directory`);
+      // Docker's rule: a path inside a mount is writable when that mount is; the read-only
+      // rootfs only refuses paths outside every writable mount.
+      const mount = view.mountAt('/' + posix.relative(root, host));
+      if (mount?.readonly) throw new InvalidParameter('mounted volume is marked read-only');
+      if (!mount && c.HostConfig.ReadonlyRootfs && isRunning(c)) throw new Conflict('container rootfs is marked read-only');
       void o.noOverwriteDirNonDir;
       await applyLayer(input, host, { whiteouts: 'naive' });
     });
