@@ -30,6 +30,7 @@ import { HealthMonitors } from '../containers/health.js';
 import { ContainerFilesystem } from '../containers/filesystem.js';
 import { containerFsRoutes } from '../api/routes/container-fs.js';
 import { LayerStore } from '../layers/store.js';
+import { removeUnreferencedLayers } from '../layers/unreferenced.js';
 import { ImageStore } from '../images/store.js';
 import { ImageService, type ImageUsers } from '../images/service.js';
 import { ContainerService } from '../containers/service.js';
@@ -90,6 +91,7 @@ export class Daemon {
     const execs = new ExecService(this.containers);
     this.containers.health = new HealthMonitors(this.containers, execs, this.log);
     await this.containers.sweepOrphans();
+    await removeUnreferencedLayers(layers, imageStore.all(), this.log);
     await this.containers.restore();
 
     const users: ImageUsers = {
