@@ -6,6 +6,8 @@ import type { ImageService } from '../images/service.js';
 import type { Image } from '../images/store.js';
 import type { BuildCache } from './cache.js';
 import type { BuildContext } from './context/build-context.js';
+import type { CacheFromSources } from './cache-from.js';
+import type { StageOutput } from './output.js';
 
 export interface BuildOptions {
   /** Path of the Dockerfile inside the context ('' → Dockerfile). */
@@ -24,6 +26,8 @@ export interface BuildOptions {
   shmSize?: number;
   /** HostConfig resource fields for RUN containers (Memory, MemorySwap, CpuShares, …). */
   resources: Record<string, unknown>;
+  /** X-Registry-Config: credentials per registry for the pulls of FROM and COPY --from images. */
+  registryAuth?: Record<string, unknown>;
 }
 
 export interface BuildEnv {
@@ -32,9 +36,16 @@ export interface BuildEnv {
   layers: LayerStore;
   images: ImageService;
   cache: BuildCache;
+  /** `--cache-from` images (inactive when none was given or found). */
+  cacheFrom: CacheFromSources;
   context: BuildContext;
   /** Scratch space for downloads and heredoc files. */
   tmpRoot: string;
   /** `COPY --from=<ref>` seen from stage `index`: an earlier stage's image or a local image. */
   fromImage(index: number, ref: string): Promise<Image>;
+  /**
+   * A FROM image by name: the local one unless `pull` was asked for, else pulled (progress goes to
+   * `out`); undefined only when it is not local and no registry client exists.
+   */
+  baseImage(name: string, out: StageOutput): Promise<Image | undefined>;
 }

@@ -19,6 +19,8 @@ import { BuildContext } from './context/build-context.js';
 import { OrderedOutput, type Sink } from './output.js';
 import { planBuild, stageLabel, stageRef } from './stage-graph.js';
 import { StageBuilder, StepError } from './stage-builder.js';
+import { CacheFromSources } from './cache-from.js';
+import { resolveBaseImage, type ImagePuller } from './base-image.js';
 import type { BuildEnv, BuildOptions } from './build-env.js';
 
 export type { BuildOptions } from './build-env.js';
@@ -28,6 +30,8 @@ export interface BuilderDeps {
   containers: ContainerService;
   layers: LayerStore;
   images: ImageService;
+  /** The distribution service: FROM images that are missing (or all, with `pull`) are pulled. */
+  puller?: ImagePuller;
 }
 
 export class Builder {
@@ -89,21 +93,31 @@ export class Builder {
       output = new OrderedOutput(finalPlan.run.length, sink);
       const results = new Map<number, Promise<string>>();
       let failed = false;
+      const store = this.deps.images.store;
+      const pulls = { tryResolve: (ref: string) => store.tryResolve(ref), ...(this.deps.puller ? { puller: this.deps.puller } : {}) };
+      const pullOpts = { forcePull: o.pull, ...(o.registryAuth ? { registryAuth: o.registryAuth } : {}) };
       const env: BuildEnv = {
         opts: o,
         containers: this.deps.containers,
         layers: this.deps.layers,
         images: this.deps.images,
         cache: this.cache,
+        cacheFrom: new CacheFromSources(store, o.cacheFrom, (w) => {
+          if (!o.quiet) sink({ stream: `[Warning] ${w}\n` });
+        }),
         context,
         tmpRoot: this.tmpRoot,
         fromImage: async (index, ref) => {
           const s = stageRef(stages, index, ref);
-          if (s !== undefined) return this.deps.images.store.byId(await results.get(s)!)!;
-          const img = this.deps.images.store.tryResolve(ref);
+          if (s !== undefined) return store.byId(await results.get(s)!)!;
+          // dockerd pulls a COPY --from image as it pulls a FROM image; its progress is not shown.
+          const img = await resolveBaseImage(pulls, ref, pullOpts, () => undefined);
           if (!img) throw new NotFound(`invalid from flag value ${ref}: unable to find image '${ref}' locally`);
           return img;
         },
+        baseImage: (name, out) => resolveBaseImage(pulls, name, pullOpts, (m) => {
+          if (!o.quiet) out.write(m);
+        }),
       };
       const runStage = async (pos: number, i: number): Promise<string> => {
         const sp = finalPlan.stages[i]!;

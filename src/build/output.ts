@@ -5,6 +5,10 @@
 export interface JsonMessage {
   stream?: string;
   status?: string;
+  /** Pull progress of FROM images, as the pull route sends it. */
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  progress?: string;
   aux?: { ID: string };
   error?: string;
   errorDetail?: { message: string; code?: number };

@@ -84,10 +84,12 @@ export class StageBuilder {
     let base: Image | undefined;
     if (baseStage) base = this.env.images.store.byId(await baseStage);
     else if (baseName.toLowerCase() !== 'scratch') {
-      base = this.env.images.store.tryResolve(baseName);
-      if (!base) {
-        throw new StepError(`unable to find image '${baseName}' locally (pulling from registries is not available in this Berth build yet)`, stage.from.startLine);
+      try {
+        base = await this.env.baseImage(baseName, this.out);
+      } catch (err) {
+        throw new StepError((err as Error).message, stage.from.startLine);
       }
+      if (!base) throw new StepError(`unable to find image '${baseName}' locally`, stage.from.startLine);
     }
     if (base) {
       this.imageId = base.id;
@@ -132,17 +134,46 @@ export class StageBuilder {
     return this.cfg.Shell && this.cfg.Shell.length ? this.cfg.Shell : DEFAULT_SHELL;
   }
 
-  /** Reuses a cached image for `parts`, if any; loads it as the current state. */
-  private async fromCache(parts: CacheKeyParts): Promise<{ hit: boolean; key: string }> {
+  /**
+   * Reuses a cached image for `parts`, if any, from the local cache or a `--cache-from` source;
+   * loads it as the current state. `next` is the image the step would write (config, author),
+   * which a result rebuilt from a cache-from source carries.
+   */
+  private async fromCache(parts: CacheKeyParts, next: ImageConfig = this.img): Promise<{ hit: boolean; key: string }> {
     const key = cacheKey(parts);
     if (this.env.opts.noCache) return { hit: false, key };
-    const id = await this.env.cache.lookup(key, (i) => this.env.images.store.byId(i) !== undefined);
+    const sources = this.env.cacheFrom;
+    const local = await this.env.cache.lookup(key, (i) => this.env.images.store.byId(i) !== undefined && (!sources.active || sources.acceptsLocal(i)));
+    const id = local ?? (sources.active ? await this.fromSources(parts.createdBy, next) : undefined);
     if (!id) return { hit: false, key };
     const img = this.env.images.store.byId(id)!;
     this.imageId = id;
     this.img = JSON.parse(JSON.stringify(img.config)) as ImageConfig;
     this.say(' ---> Using cache\n');
     return { hit: true, key };
+  }
+
+  /** A cache-from hit: the source itself for its last step, else the step's image rebuilt on ours. */
+  private async fromSources(createdBy: string, next: ImageConfig): Promise<string | undefined> {
+    const parent = this.imageId ? this.img : undefined;
+    const hit = this.env.cacheFrom.match(parent, createdBy);
+    if (!hit) return undefined;
+    if (hit.last) return hit.source.id;
+    const diffIds = [...(parent?.rootfs.diff_ids ?? []), ...(hit.diffId ? [hit.diffId] : [])];
+    if (hit.diffId && !this.env.layers.has(chainIdOf(diffIds)!)) return undefined;
+    // Same shape and field order as commit(), so a chain rebuilt from a source made on the same
+    // base gets the ids the original intermediate images had.
+    const config: ImageConfig = {
+      architecture: next.architecture,
+      ...(next.author ? { author: next.author } : {}),
+      config: { ...next.config!, Image: this.imageId },
+      ...(hit.entry.created ? { created: hit.entry.created } : {}),
+      history: [...(parent?.history ?? []), hit.entry],
+      os: next.os,
+      rootfs: { type: 'layers', diff_ids: diffIds },
+    };
+    const img = await this.env.images.store.create(Buffer.from(JSON.stringify(config)), this.imageId || undefined);
+    return img.id;
   }
 
   /** Writes the step's image (parent: the previous step's) and records it in the cache. */
@@ -172,7 +203,7 @@ export class StageBuilder {
     const parts: CacheKeyParts = { parent: this.imageId, createdBy, extra: { config: JSON.stringify(this.img.config), author: this.img.author ?? '' } };
     const mutated = this.img;
     this.img = JSON.parse(saved) as ImageConfig;
-    const { hit, key } = await this.fromCache(parts);
+    const { hit, key } = await this.fromCache(parts, mutated);
     if (hit) return;
     this.img = mutated;
     await this.commit(createdBy, key);
@@ -284,7 +315,8 @@ export class StageBuilder {
   private async workdir(path: string): Promise<void> {
     const dir = posix.resolve(this.cfg.WorkingDir || '/', path);
     const createdBy = nopCreatedBy(this.shell, `WORKDIR ${dir}`);
-    const { hit, key } = await this.fromCache({ parent: this.imageId, createdBy, extra: { config: JSON.stringify({ ...this.img.config, WorkingDir: dir }) } });
+    const next: ImageConfig = { ...this.img, config: { ...this.cfg, WorkingDir: dir } };
+    const { hit, key } = await this.fromCache({ parent: this.imageId, createdBy, extra: { config: JSON.stringify(next.config) } }, next);
     if (hit) return;
     this.cfg.WorkingDir = dir;
     // As BuildKit: the directory is created (a layer) only when the image lacks it.
@@ -305,6 +337,9 @@ export class StageBuilder {
   }
 
   private async run(i: Extract<Instruction, { kind: 'RUN' }>): Promise<void> {
+    // The legacy builder supports no RUN flag (--mount, --network, --security): dockerd refuses
+    // the first one used, before the cache is consulted.
+    if (i.flagsUsed.length > 0) throw new InvalidParameter(buildKitOnly(i.flagsUsed[0]!));
     let argv: string[];
     if (i.prependShell) {
       let script = i.cmdLine[0] ?? '';
@@ -318,7 +353,7 @@ export class StageBuilder {
     } else argv = i.cmdLine;
     const { env, historyPrefix } = this.args.forRun(this.cfg.Env ?? []);
     const createdBy = historyPrefix + argv.join(' ');
-    const network = i.network !== 'default' ? i.network : this.env.opts.networkMode || 'default';
+    const network = this.env.opts.networkMode || 'default';
     const { hit, key } = await this.fromCache({ parent: this.imageId, createdBy, extra: { config: JSON.stringify(this.img.config) } });
     if (hit) return;
     if (!this.imageId) throw new InvalidParameter('RUN needs a filesystem: add a COPY before it or start FROM an image');
@@ -409,6 +444,11 @@ export class StageBuilder {
       for (const d of tmpDirs) await fs.rm(d, { recursive: true, force: true });
     }
   }
+}
+
+/** dockerd's refusal of a flag only BuildKit implements. */
+export function buildKitOnly(flag: string): string {
+  return `the --${flag} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`;
 }
 
 /** EXPOSE values as Docker stores them: `80` → `80/tcp`, ranges expanded. */

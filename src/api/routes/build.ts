@@ -15,6 +15,19 @@ function jsonParam<T>(q: URLSearchParams, name: string, fallback: T): T {
   }
 }
 
+/** X-Registry-Config: base64url JSON of {registry: AuthConfig}, what the docker CLI knows. */
+function registryConfig(header: string | string[] | undefined): Record<string, unknown> | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url').toString('utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    // dockerd ignores an undecodable header (pulls then go without credentials).
+    return undefined;
+  }
+}
+
 export function buildRoutes(r: Router, builder: Builder): void {
   r.post('/build', async (ctx) => {
     const q = ctx.query;
@@ -47,6 +60,7 @@ export function buildRoutes(r: Router, builder: Builder): void {
       networkMode: q.get('networkmode') ?? '',
       shmSize: qInt(q, 'shmsize') || undefined,
       resources,
+      registryAuth: registryConfig(ctx.req.headers['x-registry-config']),
     };
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     await builder.build(ctx.req, opts, (m) => {
