@@ -38,6 +38,7 @@ import { isRunning } from '../containers/model.js';
 import { chooseRuntimes } from './runtimes.js';
 import { startNetworking } from '../network/wiring.js';
 import { networkRoutes } from '../api/routes/networks.js';
+import { swarmInactiveRoutes } from '../api/routes/swarm-inactive.js';
 import { openToRemappedRoot, setupRemap } from '../userns/remap-root.js';
 
 export class Daemon {
@@ -123,8 +124,9 @@ export class Daemon {
     containerFsRoutes(this.api.router, new ContainerFilesystem(this.containers, layers, images));
     berthRoutes(this.api.router, { dataRoot: storeRoot, layers, images });
     volumeRoutes(this.api.router, volumes);
+    swarmInactiveRoutes(this.api.router);
     registerDiskUsage(this.api.router, { dataRoot: storeRoot, images, layers, containers: this.containers, volumes, users, keptLayerBytes: () => distribution.keptBlobBytes() });
-    await registerBuild(this.api.router, { dataRoot: storeRoot, containers: this.containers, layers, images, puller: distribution });
+    await registerBuild(this.api.router, { dataRoot: storeRoot, containers: this.containers, layers, images });
 
     await listenAll(this.api, c.hosts, { ...c, groupId: await groupId(c.group) }, this.log);
     this.events.publish('daemon', 'start', id, { name: 'berthd' });
