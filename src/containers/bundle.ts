@@ -10,6 +10,7 @@ import type { SandboxInfo } from '../network/controller.js';
 import type { OciMount } from './oci-spec/types.js';
 import { replaceOrAppendEnv } from './oci-spec/env.js';
 import { embeddedResolvConf, type DnsSettings } from '../network/dns/resolv-conf.js';
+import { extraHostLines } from '../network/extra-hosts.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { containerMapping } from '../userns/container-checks.js';
 import { remapContainerFiles } from '../userns/ownership.js';
@@ -62,10 +63,7 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
 
   // Files the container sees at /etc/{hostname,hosts,resolv.conf}, kept in its directory. They
   // are written anew at every start, so a torn write after a crash is simply replaced.
-  const extraHosts = ((hc.ExtraHosts as string[] | null) ?? []).map((h) => {
-    const i = h.indexOf(':');
-    return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
-  });
+  const extraHosts = extraHostLines((hc.ExtraHosts as string[] | null) ?? [], b.sandbox?.hostGateway).map((l) => l + '\n');
   const hosts = hostNet ? await fs.readFile('/etc/hosts', 'utf8').catch(() => HOSTS_BASE) : HOSTS_BASE;
   const ownHosts = [...(b.sandbox?.links?.hosts ?? []), ...(b.sandbox?.hosts ?? [])].map((l) => l + '\n');
   await Promise.all([

@@ -43,6 +43,10 @@ export interface DaemonConfig {
    * instead of route_localnet DNAT; Berth's default is false), `mtu`. */
   bridge?: string;
   bip?: string;
+  /** `fixed-cidr`: the part of the default bridge's subnet containers get addresses from. */
+  fixedCidr?: string;
+  /** `host-gateway-ip`: what `--add-host NAME:host-gateway` means (the default bridge's gateway otherwise). */
+  hostGatewayIp?: string;
   defaultAddressPools?: { base: string; size: number }[];
   iptables?: boolean;
   ipForward?: boolean;
@@ -89,6 +93,8 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   'registry-mirrors': 'registryMirrors',
   bridge: 'bridge',
   bip: 'bip',
+  'fixed-cidr': 'fixedCidr',
+  'host-gateway-ip': 'hostGatewayIp',
   'default-address-pools': 'defaultAddressPools',
   iptables: 'iptables',
   'ip-forward': 'ipForward',
@@ -160,6 +166,12 @@ export function parseFlags(argv: string[]): ParsedFlags {
         break;
       case '--bip':
         values.bip = value();
+        break;
+      case '--fixed-cidr':
+        values.fixedCidr = value();
+        break;
+      case '--host-gateway-ip':
+        values.hostGatewayIp = value();
         break;
       case '--iptables':
         values.iptables = inline === undefined ? true : inline === 'true';
@@ -301,6 +313,8 @@ export function loadConfig(argv: string[]): { config: DaemonConfig; help: boolea
     registryMirrors: merged.registryMirrors ?? [],
     bridge: merged.bridge,
     bip: merged.bip,
+    fixedCidr: merged.fixedCidr,
+    hostGatewayIp: merged.hostGatewayIp,
     defaultAddressPools: merged.defaultAddressPools,
     iptables: merged.iptables ?? true,
     ipForward: merged.ipForward ?? true,

@@ -7,6 +7,7 @@ import type { ImageStore } from '../images/store.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import type { LayerStore } from '../layers/store.js';
 import { API_VERSION, MIN_API_VERSION } from '../api/server.js';
+import { NETWORK_DRIVERS } from '../network/drivers/driver.js';
 
 export const BERTH_VERSION = '0.1.0';
 
@@ -73,7 +74,7 @@ export function systemInfo(f: SystemFacts): Record<string, unknown> {
     ContainersStopped: all.length - count('running') - count('restarting') - count('paused'),
     Images: f.images.all().length,
     ...(f.layers?.driverStatus() ?? { Driver: 'overlay2', DriverStatus: null }),
-    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file', 'local', 'none'] },
+    Plugins: { Volume: ['local'], Network: [...NETWORK_DRIVERS], Authorization: null, Log: ['json-file', 'local', 'none'] },
     MemoryLimit: true,
     SwapLimit: true,
     CpuCfsPeriod: true,

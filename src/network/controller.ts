@@ -10,7 +10,7 @@ import type { Logger } from '../lib/log.js';
 import type { EventBus } from '../daemon/events.js';
 import type { ContainerRecord } from '../containers/model.js';
 import { AddressPool, DEFAULT_POOLS, pickSubnet, resolveIpamConfig, type IpamConfigIn, type PoolSpec } from './ipam/ipam.js';
-import { contains, formatIp, parseCidr, parseIp, type Cidr } from './ipam/cidr.js';
+import { contains, formatCidr, formatIp, isIp, parseCidr, parseIp, type Cidr } from './ipam/cidr.js';
 import { NetworkStore } from './store.js';
 import { Sandboxes } from './sandbox.js';
 import { BridgeDriver, OPT, optTrue, validateBridgeOptions } from './drivers/bridge.js';
@@ -23,9 +23,10 @@ import { applyScript, syncForeignForward } from './nft/nft.js';
 import { renderRuleset, type PortRule } from './nft/ruleset.js';
 import { resolvePorts, validatePortBindings, type PortBindings } from './ports.js';
 import { macForIp, userBridgeName, type DaemonNetNames } from './naming.js';
-import type { Attachment, ContainerNetworking, DriverName, Endpoint, NetworkRecord, PortMapping } from './model.js';
+import type { Attachment, ContainerNetworking, DriverName, Endpoint, IpamConfigEntry, NetworkRecord, PortMapping } from './model.js';
 import { UserlandProxies } from './proxy.js';
-import { EmbeddedDns } from './dns/embedded-dns.js';
+import { EmbeddedDns, dnsEndpoint } from './dns/embedded-dns.js';
+import { rewriteResolvConf, type DnsSettings } from './dns/resolv-conf.js';
 import { checkLinks, resolveLegacyLinks } from './dns/links.js';
 
 export interface NetworkControllerOptions {
@@ -38,6 +39,10 @@ export interface NetworkControllerOptions {
   pools?: PoolSpec[];
   /** daemon.json `bip`: the default bridge's gateway/prefix. */
   bip?: string;
+  /** daemon.json `fixed-cidr`: the default bridge hands out addresses from this range only. */
+  fixedCidr?: string;
+  /** daemon.json `host-gateway-ip`: the address `--add-host NAME:host-gateway` stands for. */
+  hostGatewayIp?: string;
   /** daemon.json `bridge`: `none` means no default bridge network. */
   bridge?: string;
   /** daemon.json `iptables`: whether Berth manages firewall rules at all. */
@@ -78,6 +83,8 @@ export interface SandboxInfo {
   links?: { hosts: string[]; env: string[] };
   /** Work in the namespace still under way (the DNS redirect): await before the container runs. */
   ready?: Promise<void>;
+  /** What `--add-host NAME:host-gateway` stands for (undefined: no default bridge and no host-gateway-ip). */
+  hostGateway?: string;
 }
 
 const PREDEFINED = ['bridge', 'host', 'none'];
@@ -98,15 +105,20 @@ export class NetworkController {
   constructor(private readonly o: NetworkControllerOptions) {
     this.store = new NetworkStore(o.dataRoot);
     this.sandboxes = new Sandboxes(o.execRoot);
-    this.drivers = { bridge: new BridgeDriver(!o.userlandProxy), host: new HostDriver(), none: new NoneDriver(), macvlan: new MacvlanDriver(() => this.list()) };
+    this.drivers = { bridge: new BridgeDriver(!o.userlandProxy), host: new HostDriver(), null: new NoneDriver(), macvlan: new MacvlanDriver(() => this.list()) };
     this.dns = new EmbeddedDns({ networks: () => this.networks.values(), containers: () => this.ctrs.values(), find: (id) => this.containers?.find(id) }, o.log);
   }
 
   // ---------------------------------------------------------------- start and restore
 
   async init(): Promise<void> {
+    if (this.o.hostGatewayIp && !isIp(this.o.hostGatewayIp)) throw new InvalidParameter(`invalid host-gateway-ip ${JSON.stringify(this.o.hostGatewayIp)}: not an IP address`);
     const { networks, containers } = await this.store.init();
-    for (const n of networks) this.networks.set(n.Id, n);
+    for (const n of networks) {
+      // Records written before the none network's driver got Docker's name.
+      if ((n.Driver as string) === 'none') n.Driver = 'null';
+      this.networks.set(n.Id, n);
+    }
     for (const c of containers) this.ctrs.set(c.containerId, c);
     if (this.o.ipForward) await setSysctl('net/ipv4/ip_forward', '1').catch((err) => this.o.log.warn(`ip-forward: ${errorMessage(err)}`));
     await this.ensurePredefined();
@@ -137,24 +149,23 @@ export class NetworkController {
       IPAM: { Driver: 'default', Options: null, Config: [] },
       predefined: true,
     });
-    for (const d of ['host', 'none'] as const) {
+    for (const [d, driver] of [['host', 'host'], ['none', 'null']] as const) {
       if (!byName(d)) {
-        const n = base(d, d);
+        const n = base(d, driver);
         this.networks.set(n.Id, n);
         await this.store.saveNetwork(n);
       }
     }
     const existing = byName('bridge');
     if (this.o.bridge === 'none') return;
-    if (existing && (!this.o.bip || existing.IPAM.Config[0]?.Gateway === this.o.bip.split('/')[0])) return;
+    const wanted = this.defaultBridgeConfig();
+    const mtu = String(this.o.mtu ?? 1500);
+    const current = existing?.IPAM.Config[0];
+    if (existing && (!wanted || (current?.Subnet === wanted.Subnet && current.Gateway === wanted.Gateway && current.IPRange === wanted.IPRange)) && existing.Options[OPT.mtu] === mtu) return;
     if (existing && this.hasEndpoints(existing.Id)) return;
-    let cfg;
-    if (this.o.bip) {
-      const gw = parseIp(this.o.bip.split('/')[0]!);
-      const subnet = parseCidr(this.o.bip, true);
-      if (!contains(subnet, gw)) throw new InvalidParameter(`invalid bip ${this.o.bip}`);
-      cfg = { Subnet: `${formatIp(subnet.base)}/${subnet.bits}`, Gateway: formatIp(gw) };
-    } else {
+    // Only the MTU changed: the bridge keeps its addresses.
+    let cfg = wanted ?? (current ? { ...current } : undefined);
+    if (!cfg) {
       const taken = [...(await hostRoutes()), ...this.subnets(existing?.Id)];
       const s = pickSubnet(this.o.pools ?? DEFAULT_POOLS, taken);
       cfg = { Subnet: `${formatIp(s.base)}/${s.bits}`, Gateway: formatIp(s.base + 1) };
@@ -169,10 +180,41 @@ export class NetworkController {
       [OPT.masquerade]: 'true',
       [OPT.hostBinding]: '0.0.0.0',
       [OPT.name]: n.bridge,
-      [OPT.mtu]: String(this.o.mtu ?? 1500),
+      [OPT.mtu]: mtu,
     };
     this.networks.set(n.Id, n);
     await this.store.saveNetwork(n);
+  }
+
+  /**
+   * The default bridge's address config from `bip` and `fixed-cidr`, as dockerd derives it: bip
+   * is the gateway and subnet, fixed-cidr the range inside it (or, without bip, the subnet too).
+   * Undefined when neither is set (a subnet is picked from the pools).
+   */
+  private defaultBridgeConfig(): IpamConfigEntry | undefined {
+    const { bip, fixedCidr } = this.o;
+    if (!bip && !fixedCidr) return undefined;
+    const range = fixedCidr ? parseCidr(fixedCidr, true) : undefined;
+    let subnet: Cidr;
+    let gw: number;
+    if (bip) {
+      gw = parseIp(bip.split('/')[0]!);
+      subnet = parseCidr(bip, true);
+      if (!contains(subnet, gw)) throw new InvalidParameter(`invalid bip ${bip}`);
+      if (range && !(contains(subnet, range.base) && range.bits >= subnet.bits)) throw new InvalidParameter(`fixed-cidr ${fixedCidr} is not inside the bridge's subnet ${formatCidr(subnet)} (bip ${bip})`);
+    } else {
+      subnet = range!;
+      if (subnet.bits > 30) throw new InvalidParameter(`invalid fixed-cidr ${fixedCidr}: it leaves no room for addresses`);
+      gw = subnet.base + 1;
+    }
+    return { Subnet: formatCidr(subnet), Gateway: formatIp(gw), ...(range ? { IPRange: formatCidr(range) } : {}) };
+  }
+
+  /** What `host-gateway` in `--add-host` stands for: host-gateway-ip, else the default bridge's gateway. */
+  hostGateway(): string | undefined {
+    if (this.o.hostGatewayIp) return this.o.hostGatewayIp;
+    const bridge = this.find('bridge');
+    return bridge?.predefined ? bridge.IPAM.Config[0]?.Gateway || undefined : undefined;
   }
 
   /** Nothing to do at daemon shutdown: bridges, rules and namespaces outlive it (live restore). */
@@ -210,7 +252,7 @@ export class NetworkController {
     if (PREDEFINED.includes(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network `);
     if ([...this.networks.values()].some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
     const driver = req.Driver || 'bridge';
-    if (driver === 'host' || driver === 'none') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
+    if (driver === 'host' || driver === 'null') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
     if (driver !== 'bridge' && driver !== 'macvlan') throw new NotFound(`plugin "${driver}" not found`);
     if (req.EnableIPv6) throw new InvalidParameter('IPv6 networks are not supported by Berth yet');
     const ipamDriver = req.IPAM?.Driver || 'default';
@@ -356,9 +398,9 @@ export class NetworkController {
     const first = rec.attachments[0] && this.networks.get(rec.attachments[0].networkId);
     if (!first) {
       if (rec.attachments.length) throw new NotFound(`network ${rec.attachments[0]!.networkId} not found`);
-      return { hosts: [] };
+      return { hosts: [], hostGateway: this.hostGateway() };
     }
-    if (!this.drivers[first.Driver].endpoints) return { hosts: [] };
+    if (!this.drivers[first.Driver].endpoints) return { hosts: [], hostGateway: this.hostGateway() };
     const info: Partial<SandboxInfo> = {};
     try {
       rec.sandbox = await this.sandboxes.create(c.Id);
@@ -384,7 +426,7 @@ export class NetworkController {
       throw err;
     }
     const hostname = c.Config.Hostname ?? c.Id.slice(0, 12);
-    return { ...info, netns: rec.sandbox, hosts: rec.attachments.filter((a) => a.endpoint).map((a) => `${a.endpoint!.ip}\t${hostname}`) };
+    return { ...info, hostGateway: this.hostGateway(), netns: rec.sandbox, hosts: rec.attachments.filter((a) => a.endpoint).map((a) => `${a.endpoint!.ip}\t${hostname}`) };
   }
 
   private linkLookup(bridgeId: string) {
@@ -479,6 +521,7 @@ export class NetworkController {
     const a: Attachment = { networkId: n.Id, config: { ...(config ?? {}) } };
     this.checkEndpointConfig(n, a.config);
     if (this.containers!.isRunning(c) && rec.sandbox) {
+      const dnsBefore = dnsEndpoint(rec, (id) => this.networks.get(id));
       rec.attachments.push(a);
       try {
         await this.join(c, rec, a);
@@ -486,8 +529,18 @@ export class NetworkController {
         rec.attachments.pop();
         throw err;
       }
-    } else rec.attachments.push(a);
-    await this.store.saveContainer(rec);
+      await this.store.saveContainer(rec);
+      await this.dnsFollows(c, rec, dnsBefore);
+    } else {
+      rec.attachments.push(a);
+      await this.store.saveContainer(rec);
+    }
+  }
+
+  /** A running container's networks changed: its embedded DNS redirect (and resolv.conf) follow. */
+  private async dnsFollows(c: ContainerRecord, rec: ContainerNetworking, before: Endpoint | undefined): Promise<void> {
+    if (!rec.sandbox) return;
+    if (await this.dns.containerMoved(rec.sandbox, rec, before, (id) => this.networks.get(id))) await rewriteResolvConf(c.ResolvConfPath, c.HostConfig as DnsSettings);
   }
 
   async disconnect(netRef: string, containerRef: string, _force: boolean): Promise<void> {
@@ -497,9 +550,11 @@ export class NetworkController {
     const a = rec.attachments.find((x) => x.networkId === n.Id);
     if (!a) throw new Forbidden(`container ${c.Id} is not connected to network ${n.Name}`);
     if (!this.drivers[n.Driver].endpoints) throw new Forbidden('container cannot be disconnected from host network or connected to host network');
+    const dnsBefore = dnsEndpoint(rec, (id) => this.networks.get(id));
     await this.leave(c, a);
     rec.attachments = rec.attachments.filter((x) => x !== a);
     await this.store.saveContainer(rec);
+    if (this.containers!.isRunning(c)) await this.dnsFollows(c, rec, dnsBefore);
   }
 
   /** The container's networking as the API shows it (inspect, ps). */

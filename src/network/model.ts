@@ -2,7 +2,8 @@
 // is connected to; an attachment of a running container has an endpoint: address, MAC, veth) and
 // its published ports. Stored as JSON under <data-root>/network/.
 
-export type DriverName = 'bridge' | 'host' | 'none' | 'macvlan';
+/** Docker's driver names: the `none` network's driver is `null`. */
+export type DriverName = 'bridge' | 'host' | 'null' | 'macvlan';
 
 export interface IpamConfigEntry {
   Subnet: string;

@@ -19,6 +19,8 @@ export async function startNetworking(c: DaemonConfig, containers: ContainerServ
     names: daemonNetNames(c.dataRoot),
     pools: c.defaultAddressPools?.length ? c.defaultAddressPools : undefined,
     bip: c.bip,
+    fixedCidr: c.fixedCidr,
+    hostGatewayIp: c.hostGatewayIp,
     bridge: c.bridge,
     iptables: c.iptables ?? true,
     ipForward: c.ipForward ?? true,

@@ -4,7 +4,7 @@
 import type { Logger } from '../../lib/log.js';
 import { errorMessage } from '../../lib/errors.js';
 import type { ContainerRecord } from '../../containers/model.js';
-import type { ContainerNetworking, NetworkRecord } from '../model.js';
+import type { ContainerNetworking, Endpoint, NetworkRecord } from '../model.js';
 import { DnsListeners } from './listeners.js';
 import { NameTable, type DnsEndpoint } from './names.js';
 import { installRedirect } from './redirect.js';
@@ -15,6 +15,11 @@ export interface EmbeddedDnsSource {
   networks(): Iterable<NetworkRecord>;
   containers(): Iterable<ContainerNetworking>;
   find(containerId: string): ContainerRecord | undefined;
+}
+
+/** The endpoint whose network's DNS a container uses: that of its first user-defined network. */
+export function dnsEndpoint(rec: ContainerNetworking, network: (id: string) => NetworkRecord | undefined): Endpoint | undefined {
+  return rec.attachments.find((x) => x.endpoint && servesDns(network(x.networkId)))?.endpoint;
 }
 
 /** Docker gives user-defined networks an embedded DNS and the default bridge none. */
@@ -61,12 +66,24 @@ export class EmbeddedDns {
    * The redirect is being installed when this returns; `ready` settles once it is in place.
    */
   containerJoined(netns: string, rec: ContainerNetworking, network: (id: string) => NetworkRecord | undefined): { ready: Promise<void> } | undefined {
-    const a = rec.attachments.find((x) => x.endpoint && servesDns(network(x.networkId)));
-    if (!a) return undefined;
-    const ready = installRedirect(netns, a.endpoint!.gateway, a.endpoint!.ip);
+    const ep = dnsEndpoint(rec, network);
+    if (!ep) return undefined;
+    const ready = installRedirect(netns, ep.gateway, ep.ip);
     // Awaited later (before the container runs); a failure before that point must not go unhandled.
     ready.catch(() => undefined);
     return { ready };
+  }
+
+  /**
+   * A running container was connected to or disconnected from a network: when the network whose
+   * DNS it uses changed, the redirect is pointed at the new one. Returns whether the container
+   * has the embedded DNS now but had none before (its resolv.conf has to name 127.0.0.11).
+   */
+  async containerMoved(netns: string, rec: ContainerNetworking, before: Endpoint | undefined, network: (id: string) => NetworkRecord | undefined): Promise<boolean> {
+    const now = dnsEndpoint(rec, network);
+    if (!now || (before && before.gateway === now.gateway && before.ip === now.ip)) return false;
+    await installRedirect(netns, now.gateway, now.ip);
+    return !before;
   }
 
   private *endpoints(): Iterable<DnsEndpoint> {

@@ -1,7 +1,8 @@
 // /etc/resolv.conf for a container that has the embedded DNS (a user-defined network), as Docker
 // writes it: `nameserver 127.0.0.11`, the host's (or --dns-search) search domains, `options
 // ndots:0` unless --dns-option says otherwise, and a comment naming the servers it forwards to.
-// Pure; the host's file is passed in.
+// Pure but for rewriteResolvConf (a running container that got the embedded DNS late).
+import { promises as fs } from 'node:fs';
 import { EMBEDDED_DNS_IP } from './redirect.js';
 
 export interface DnsSettings {
@@ -26,4 +27,14 @@ export function embeddedResolvConf(hostText: string, s: DnsSettings): string {
   out.push(`options ${options.join(' ')}`);
   out.push('', `# ExtServers: [${ext.join(' ')}]`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * Rewrites a running container's resolv.conf in place (truncate and write: the file is
+ * bind-mounted, so a new inode would not be seen), as dockerd does when a container on the
+ * default bridge is connected to its first user-defined network.
+ */
+export async function rewriteResolvConf(path: string, s: DnsSettings): Promise<void> {
+  const host = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  await fs.writeFile(path, embeddedResolvConf(host, s));
 }

@@ -19,3 +19,6 @@ export interface NetworkDriver {
   /** `netns` is the sandbox while it still exists (links living only inside it are removed there). */
   leave(n: NetworkRecord, ep: Endpoint, netns?: string): Promise<void>;
 }
+
+/** The drivers Berth has, sorted as dockerd lists them in `info`'s Plugins.Network. */
+export const NETWORK_DRIVERS = ['bridge', 'host', 'macvlan', 'null'] as const;

@@ -1,12 +1,13 @@
-// The none driver: a namespace of the container's own with only the loopback device.
+// The null driver (Docker's name for the `none` network's): a namespace of the container's own
+// with only the loopback device.
 import { Forbidden } from '../../lib/errors.js';
 import type { NetworkDriver } from './driver.js';
 
 export class NoneDriver implements NetworkDriver {
-  readonly name = 'none';
+  readonly name = 'null';
   readonly endpoints = false;
   async createNetwork(): Promise<void> {
-    throw new Forbidden('only one instance of "none" network is allowed');
+    throw new Forbidden('only one instance of "null" network is allowed');
   }
   async deleteNetwork(): Promise<void> {}
   async join(): Promise<void> {}
