@@ -14,6 +14,7 @@ import { extraHostLines } from '../network/extra-hosts.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { containerMapping } from '../userns/container-checks.js';
 import { remapContainerFiles } from '../userns/ownership.js';
+import { ownedUserns } from '../userns/join.js';
 
 export interface BundleInput {
   container: ContainerRecord;
@@ -97,7 +98,7 @@ export async function makeBundle(b: BundleInput): Promise<string[]> {
     passwd,
     group,
     daemonRlimits: await daemonRlimits(),
-    userns: userns && { uidMappings: userns.uidMaps, gidMappings: userns.gidMaps },
+    userns: userns && { uidMappings: userns.uidMaps, gidMappings: userns.gidMaps, path: ownedUserns(b.sandbox?.netns, { net, ipc: hc.IpcMode as string | undefined, pid: hc.PidMode as string | undefined }, b.lookupContainer, b.userns) },
   });
   // Link variables come before the image's and the user's, which win on the same name (as dockerd).
   if (b.sandbox?.links?.env.length) spec.process.env = replaceOrAppendEnv(b.sandbox.links.env, spec.process.env);

@@ -40,6 +40,7 @@ import { startNetworking } from '../network/wiring.js';
 import { networkRoutes } from '../api/routes/networks.js';
 import { swarmInactiveRoutes } from '../api/routes/swarm-inactive.js';
 import { openToRemappedRoot, setupRemap } from '../userns/remap-root.js';
+import { remappedContainer } from '../userns/container-checks.js';
 
 export class Daemon {
   readonly log: Logger;
@@ -85,6 +86,7 @@ export class Daemon {
     await this.containers.init();
     if (idMap) await openToRemappedRoot([layers.driver.home, this.containers.store.root], idMap);
     this.containers.network = await startNetworking(c, this.containers, this.log, this.events);
+    if (idMap) this.containers.network.sandboxes.usernsOf = (cid) => remappedContainer(this.containers, cid, idMap);
     const volumes = new VolumeService({ dataRoot: storeRoot, idMap, events: this.events, log: this.log });
     await volumes.init();
     this.containers.mounts = new ContainerMounts(volumes, this.log);

@@ -6,9 +6,14 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../lib/errors.js';
 import { umount2, MNT_DETACH } from '../lib/libc.js';
+import type { IdMapping } from '../userns/id-mapping.js';
+import { createOwnedNetns, removeUserNamespaceFile } from '../userns/namespaces.js';
 
 export class Sandboxes {
   readonly dir: string;
+
+  /** userns-remap (set by the daemon): a container's mapping; its namespace is then owned by its root. */
+  usernsOf?: (containerId: string) => IdMapping | undefined;
 
   constructor(execRoot: string) {
     this.dir = join(execRoot, 'netns');
@@ -28,6 +33,11 @@ export class Sandboxes {
     const p = this.path(containerId);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     if (await this.exists(containerId)) return p;
+    const mapping = this.usernsOf?.(containerId);
+    if (mapping) {
+      await createOwnedNetns(p, mapping);
+      return p;
+    }
     await fs.writeFile(p, '', { mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
       const u = spawn('/usr/bin/unshare', [`--net=${p}`, '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -48,5 +58,6 @@ export class Sandboxes {
       /* not mounted */
     }
     await fs.rm(p, { force: true });
+    if (this.usernsOf) await removeUserNamespaceFile(p);
   }
 }

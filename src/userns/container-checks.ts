@@ -26,3 +26,12 @@ export function validateUserns(hc: UsernsHostConfig, mapping: IdMapping | undefi
   if (hc.NetworkMode === 'host') throw new InvalidParameter("cannot share the host's network namespace when user namespaces are enabled");
   if (hc.PidMode === 'host') throw new InvalidParameter('cannot share the host PID namespace when user namespaces are enabled');
 }
+
+/** The mapping of a container by id, for code that knows only the id (the network sandbox). */
+export function remappedContainer(containers: { get(ref: string): { HostConfig: UsernsHostConfig } }, id: string, mapping: IdMapping): IdMapping | undefined {
+  try {
+    return containerMapping(containers.get(id).HostConfig, mapping);
+  } catch {
+    return undefined;
+  }
+}

@@ -93,6 +93,9 @@ export function buildSpec(config: ContainerConfig, hostConfig: HostConfig, ctx: 
 
   const { devices, rules } = buildDevices({ privileged, mappings: hc.Devices ?? [] });
   const resources = { devices: rules, ...buildResources(hc, host, warnings) };
+  // A user namespace the runtime makes owns the network namespace made with it; one the daemon
+  // made (ctx.userns.path) owns the daemon's netns. Otherwise the host's owns it.
+  const foreignNet = !!ctx.userns && !ctx.userns.path && !!ctx.nsPaths?.net;
   const sysctl = buildSysctls({
     domainname: config.Domainname ?? '',
     privateNet: !netHost,
@@ -100,6 +103,7 @@ export function buildSpec(config: ContainerConfig, hostConfig: HostConfig, ctx: 
     privateUts: !utsHost,
     ownNet: !netHost && modes.net !== 'container',
     userns: !!ctx.userns,
+    foreignNet,
     user: hc.Sysctls,
     sysctlExists: host.sysctlExists,
   });
@@ -118,14 +122,13 @@ export function buildSpec(config: ContainerConfig, hostConfig: HostConfig, ctx: 
     },
   };
   if (ctx.userns) {
-    // The daemon made the network namespace, so the host's user namespace owns it: the kernel
-    // refuses a sysfs mount from the container's, and the runtimes then bind the host's /sys
-    // read-only instead, as they do for rootless containers.
+    // In a network namespace the host's user namespace owns, the kernel refuses a sysfs mount from
+    // the container's: the host's /sys is bound read-only instead, as for rootless containers.
     // The same holds for mqueue in the host's IPC namespace (--ipc host): the host's is bound
     // when the host has one mounted, and left out when not.
     const hostMqueue = ipcHost && existsSync('/dev/mqueue');
     spec.mounts = spec.mounts.flatMap((m): OciMount[] => {
-      if (m.type === 'sysfs' && m.destination === '/sys') return [{ destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }];
+      if (m.type === 'sysfs' && m.destination === '/sys' && foreignNet) return [{ destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }];
       if (m.type === 'mqueue' && ipcHost) return hostMqueue ? [{ destination: m.destination, type: 'bind', source: '/dev/mqueue', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }] : [];
       return [m];
     });

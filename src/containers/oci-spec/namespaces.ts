@@ -70,7 +70,7 @@ export function buildNamespaces(modes: NamespaceModes, ctx: SpecContext, cgroupN
     out.push(path ? { type: OCI_TYPE[kind], path } : { type: OCI_TYPE[kind] });
   }
   if (cgroupNs) out.push({ type: 'cgroup' });
-  if (ctx.userns) out.push({ type: 'user' });
+  if (ctx.userns) out.push(ctx.userns.path ? { type: 'user', path: ctx.userns.path } : { type: 'user' });
   return out;
 }
 

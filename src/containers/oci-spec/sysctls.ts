@@ -38,11 +38,13 @@ export interface SysctlPlan extends SysctlScope {
   domainname: string;
   /** dockerd adds its network defaults only for a network namespace of the container's own. */
   ownNet: boolean;
-  /**
-   * In a user namespace dockerd leaves out the ping range; the port sysctl cannot be written
-   * either, because the host's user namespace owns the network namespace the daemon made.
-   */
+  /** In a user namespace dockerd leaves out the ping range (its gids are not all mapped there). */
   userns?: boolean;
+  /**
+   * The container has a user namespace but the host's owns its network namespace (one shared
+   * with a container that is not remapped): the port sysctl cannot be written there either.
+   */
+  foreignNet?: boolean;
   user: Record<string, string> | null | undefined;
   sysctlExists: (name: string) => boolean;
 }
@@ -53,7 +55,7 @@ export function buildSysctls(plan: SysctlPlan): Record<string, string> {
   if (plan.ownNet) {
     // Lets unprivileged users ping and bind low ports without CAP_NET_RAW/CAP_NET_BIND_SERVICE.
     if (!plan.userns && plan.sysctlExists('net.ipv4.ping_group_range')) out['net.ipv4.ping_group_range'] = '0 2147483647';
-    if (!plan.userns && plan.sysctlExists('net.ipv4.ip_unprivileged_port_start')) out['net.ipv4.ip_unprivileged_port_start'] = '0';
+    if (!plan.foreignNet && plan.sysctlExists('net.ipv4.ip_unprivileged_port_start')) out['net.ipv4.ip_unprivileged_port_start'] = '0';
   }
   const user = plan.user ?? {};
   validateSysctls(user, plan);

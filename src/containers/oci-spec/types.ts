@@ -95,8 +95,12 @@ export interface SpecContext {
   seccompProfilePath?: string;
   /** Facts about this host; detected (and cached) when omitted. Tests pass their own. */
   host?: HostFacts;
-  /** userns-remap: the container gets a user namespace with these mappings. */
-  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
+  /**
+   * userns-remap: the container gets a user namespace with these mappings, or joins the one at
+   * `path` (made by the daemon with the same mappings; the network namespace it owns is then the
+   * container's own: sysfs and network sysctls work).
+   */
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[]; path?: string };
 }
 
 /** Facts about the host that change what Docker puts in a spec. */
