@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { NotFound, InvalidParameter, NotImplemented, SystemError, BerthError, errorMessage } from '../lib/errors.js';
+import { NotFound, InvalidParameter, SystemError, BerthError, errorMessage } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { applyLayer } from './archive/apply.js';
 import type { Change } from './archive/diff.js';
@@ -14,7 +14,8 @@ import type { StorageDriver } from './drivers/driver.js';
 import { selectDriver } from './drivers/select.js';
 import { TarSplitRecorder, layerTarStream, tarSplitSize, tarSplitPathIn } from './tar-split.js';
 import type { IdMapping } from '../userns/id-mapping.js';
-import { remapContainerLayers } from '../userns/ownership.js';
+import { chownToRoot, remapContainerLayers } from '../userns/ownership.js';
+import { openToRemappedRoot } from '../userns/remap-root.js';
 
 export interface Layer {
   chainId: string;
@@ -63,6 +64,8 @@ export class LayerStore {
 
   async init(): Promise<void> {
     await this.driver.init();
+    // The remapped root walks to its rootfs through these (the runtime mounts inside the userns).
+    if (this.idMap) await openToRemappedRoot(this.driver.containerRootParents(), this.idMap);
     await fs.mkdir(join(this.db, 'sha256'), { recursive: true });
     await fs.mkdir(join(this.db, 'mounts'), { recursive: true });
     await fs.mkdir(join(this.db, 'tmp'), { recursive: true });
@@ -223,8 +226,6 @@ export class LayerStore {
 
   async createRW(containerId: string, parent?: string, storageOpt?: Record<string, string> | null): Promise<RWLayer> {
     this.validateStorageOpt(storageOpt);
-    // The remap of the init layer assumes an overlay upper dir; a full copy would be shifted twice.
-    if (this.idMap && this.driver.applyMode !== 'overlay') throw new NotImplemented(`userns-remap is not supported with the ${this.driver.name} storage driver`);
     const mountId = newCacheId();
     const parentLayer = parent ? this.get(parent) : undefined;
     // As Docker does, an "-init" layer holds the mountpoints every container gets, so they never
@@ -232,9 +233,13 @@ export class LayerStore {
     const initId = `${mountId}-init`;
     await this.driver.create(initId, parentLayer?.cacheId);
     try {
-      await writeInitLayer(this.driver.applyDir(initId));
+      const made = await writeInitLayer(this.driver.applyDir(initId));
+      // A full-copy driver's init layer already holds the image with shifted owners: only what
+      // the init layer added is handed to the remapped root (shifting the copy would do it twice).
+      if (this.idMap && this.driver.applyMode === 'naive') await chownToRoot(made, this.idMap);
       await this.driver.create(mountId, initId, { storageOpt: storageOpt ?? {} });
-      if (this.idMap) await remapContainerLayers(this.driver.applyDir(initId), this.driver.applyDir(mountId), this.idMap);
+      if (this.idMap && this.driver.applyMode === 'overlay') await remapContainerLayers(this.driver.applyDir(initId), this.driver.applyDir(mountId), this.idMap);
+      else if (this.idMap) await chownToRoot([this.driver.applyDir(mountId)], this.idMap);
     } catch (err) {
       await this.driver.remove(mountId).catch(() => undefined);
       await this.driver.remove(initId).catch(() => undefined);
@@ -340,11 +345,29 @@ async function repackMatches(repack: () => Readable, layer: Layer): Promise<numb
 }
 
 /** The files and mountpoints Docker's init layer holds. */
-async function writeInitLayer(dir: string): Promise<void> {
+/**
+ * Made only where missing: on a full-copy driver the image's own /etc/hosts and the like stay as
+ * they are, as with Docker's init layer. Returns the paths it made.
+ */
+async function writeInitLayer(dir: string): Promise<string[]> {
+  const made: string[] = [];
+  const unlessExists = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  };
   // Every `docker run` pays for these: issue them together rather than one after another.
-  await Promise.all(['dev/pts', 'dev/shm', 'proc', 'sys', 'etc'].map((d) => fs.mkdir(join(dir, d), { recursive: true, mode: 0o755 })));
+  await Promise.all(
+    ['dev/pts', 'dev/shm', 'proc', 'sys', 'etc'].map(async (d) => {
+      const target = join(dir, d);
+      // A recursive mkdir answers with the first directory it made; the rest up to target follow.
+      const first = await fs.mkdir(target, { recursive: true, mode: 0o755 });
+      for (let p = first; p; p = p === target ? undefined : join(p, target.slice(p.length + 1).split('/')[0]!)) made.push(p);
+    }),
+  );
   await Promise.all([
-    ...['.dockerenv', 'etc/resolv.conf', 'etc/hosts', 'etc/hostname', 'dev/console'].map((f) => fs.writeFile(join(dir, f), '', { mode: 0o755 })),
-    fs.symlink('/proc/mounts', join(dir, 'etc/mtab')).catch(() => undefined),
+    ...['.dockerenv', 'etc/resolv.conf', 'etc/hosts', 'etc/hostname', 'dev/console'].map((f) =>
+      fs.writeFile(join(dir, f), '', { mode: 0o755, flag: 'wx' }).then(() => void made.push(join(dir, f)), unlessExists),
+    ),
+    fs.symlink('/proc/mounts', join(dir, 'etc/mtab')).then(() => void made.push(join(dir, 'etc/mtab')), unlessExists),
   ]);
+  return made;
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { TestDaemon, busyboxTar } from './harness.js';
 import { chainIdOf } from '../../src/layers/store.js';
 
-const d = new TestDaemon();
+// A range of its own: Docker's default pools run out where many daemons keep bridges.
+const d = new TestDaemon({ daemonJson: { 'default-address-pools': [{ base: '10.202.0.0/16', size: 24 }] } });
 
 function ok(args: string[]): string {
   const r = d.docker(args);

@@ -6,9 +6,16 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, existsSync, chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon, busyboxTar } from './harness.js';
+import { nextFreeRange, parseSubIds } from '../../src/userns/subid.js';
+
+/**
+ * Docker's default pools run out on a machine where many daemons keep bridges; these daemons take
+ * /24s from a range of their own (each still skips subnets already routed).
+ */
+const POOLS = { 'default-address-pools': [{ base: '10.201.0.0/16', size: 24 }] };
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -142,7 +149,7 @@ function startWithBusybox(d: TestDaemon): Promise<void> {
 }
 
 describe('vfs', () => {
-  const d = new TestDaemon({ daemonJson: { 'storage-driver': 'vfs' } });
+  const d = new TestDaemon({ daemonJson: { ...POOLS, 'storage-driver': 'vfs' } });
   before(() => startWithBusybox(d));
   after(() => d.stop());
   coreSuite(d, 'vfs');
@@ -159,12 +166,12 @@ describe('vfs', () => {
   test('switching drivers on one data root keeps each driver\'s images apart', async () => {
     const id = ok(d, ['image', 'inspect', '--format', '{{.Id}}', 'busybox']).trim();
     await d.terminate();
-    writeFileSync(d.configFile, JSON.stringify({}));
+    writeFileSync(d.configFile, JSON.stringify(POOLS));
     await d.start();
     assert.equal(ok(d, ['info', '--format', '{{.Driver}}']).trim(), 'overlay2');
     assert.equal(ok(d, ['images', '-q']), '', 'overlay2 sees none of the vfs images');
     await d.terminate();
-    writeFileSync(d.configFile, JSON.stringify({ 'storage-driver': 'vfs' }));
+    writeFileSync(d.configFile, JSON.stringify({ ...POOLS, 'storage-driver': 'vfs' }));
     await d.start();
     assert.equal(ok(d, ['image', 'inspect', '--format', '{{.Id}}', 'busybox']).trim(), id);
   });
@@ -172,7 +179,7 @@ describe('vfs', () => {
   test('containers belong to their driver: hidden from another one, running again when it comes back', async () => {
     const useDriver = async (driver: string) => {
       await d.terminate(); // live restore: running containers keep running
-      writeFileSync(d.configFile, JSON.stringify(driver === 'overlay2' ? {} : { 'storage-driver': driver }));
+      writeFileSync(d.configFile, JSON.stringify(driver === 'overlay2' ? POOLS : { ...POOLS, 'storage-driver': driver }));
       await d.start();
       assert.equal(ok(d, ['info', '--format', '{{.Driver}}']).trim(), driver);
     };
@@ -209,8 +216,54 @@ describe('vfs', () => {
   });
 });
 
+describe('vfs with userns-remap', () => {
+  const user = `bsd${process.pid}`;
+  const d = new TestDaemon({ daemonJson: { ...POOLS, 'storage-driver': 'vfs', 'userns-remap': user } });
+  let start = 0;
+  const dropRanges = () => {
+    for (const f of ['/etc/subuid', '/etc/subgid']) {
+      writeFileSync(f, readFileSync(f, 'utf8').split('\n').filter((l) => !l.startsWith(`${user}:`)).join('\n'));
+    }
+  };
+  before(async () => {
+    start = Math.max(...['/etc/subuid', '/etc/subgid'].map((f) => nextFreeRange(parseSubIds(readFileSync(f, 'utf8')))));
+    sh('useradd', ['-r', '-s', '/bin/false', user]);
+    sh('usermod', ['-v', `${start}-${start + 65535}`, '-w', `${start}-${start + 65535}`, user]);
+    chmodSync(d.root, 0o711); // the remapped root walks to its rootfs from here
+    await startWithBusybox(d);
+  });
+  after(async () => {
+    try {
+      await d.stop();
+    } finally {
+      spawnSync('userdel', [user]);
+      dropRanges();
+    }
+  });
+
+  test('vfs + userns-remap: root inside owns the image and its own files, which are the subordinate ids outside', () => {
+    const r = ok(d, ['run', '--name', 'remapped', 'busybox', 'sh', '-c', 'id -u; cat /proc/self/uid_map; stat -c %u:%g /bin/busybox /etc/hosts /; echo hi > /made']);
+    const [uid, map, ...owners] = r.trim().split('\n');
+    assert.equal(uid, '0');
+    assert.deepEqual(map!.trim().split(/\s+/).map(Number), [0, start, 65536]);
+    assert.deepEqual(owners, ['0:0', '0:0', '0:0'], 'the image, the init layer\'s files and / belong to root inside');
+    // On the host the container's layer is a full copy in the remapped store, owned by the subordinate root.
+    const id = ok(d, ['inspect', '--format', '{{.Id}}', 'remapped']).trim();
+    const store = join(d.dataRoot, `${start}.${start}`);
+    const mountId = readFileSync(join(store, 'image/vfs/layerdb/mounts', id, 'mount-id'), 'utf8').trim();
+    for (const f of ['made', 'bin/busybox', 'etc/hosts', '.']) {
+      const st = statSync(join(store, 'vfs/dir', mountId, f));
+      assert.deepEqual([st.uid, st.gid], [start, start], `${f} on the host`);
+    }
+    const diff = ok(d, ['diff', 'remapped']).trim().split('\n');
+    assert.deepEqual(diff, ['A /made'], 'the init layer stays out of diff');
+    assert.equal(ok(d, ['start', '-a', 'remapped']).trim().split('\n')[0], '0', 'it starts again');
+    ok(d, ['rm', 'remapped']);
+  });
+});
+
 describe('btrfs in a loop-mounted file', () => {
-  const d = new TestDaemon({ daemonJson: { 'storage-driver': 'btrfs' } });
+  const d = new TestDaemon({ daemonJson: { ...POOLS, 'storage-driver': 'btrfs' } });
   const loop = new LoopFs('btrfs', d.dataRoot);
   before(async () => {
     loop.make();
@@ -230,7 +283,7 @@ describe('btrfs in a loop-mounted file', () => {
 });
 
 describe('overlay2 over a loop-mounted xfs with pquota', () => {
-  const d = new TestDaemon();
+  const d = new TestDaemon({ daemonJson: POOLS });
   const loop = new LoopFs('xfs', d.dataRoot);
   before(async () => {
     loop.make();
@@ -257,7 +310,7 @@ describe('overlay2 over a loop-mounted xfs with pquota', () => {
 
 describe('drivers the daemon refuses', () => {
   test('btrfs on a data root that is not btrfs', async () => {
-    const d = new TestDaemon({ daemonJson: { 'storage-driver': 'btrfs' } });
+    const d = new TestDaemon({ daemonJson: { ...POOLS, 'storage-driver': 'btrfs' } });
     try {
       await assert.rejects(d.start(), /prerequisites for driver not satisfied \(wrong filesystem\?\).*is on extfs/);
     } finally {
@@ -266,7 +319,7 @@ describe('drivers the daemon refuses', () => {
   });
 
   test('devicemapper: no thin provisioning in this kernel, btrfs named instead', async () => {
-    const d = new TestDaemon({ daemonJson: { 'storage-driver': 'devicemapper' } });
+    const d = new TestDaemon({ daemonJson: { ...POOLS, 'storage-driver': 'devicemapper' } });
     try {
       await assert.rejects(d.start(), /devicemapper: this kernel has no device-mapper thin provisioning.*storage-driver.*btrfs/);
     } finally {
@@ -275,7 +328,7 @@ describe('drivers the daemon refuses', () => {
   });
 
   test('an unknown driver, as dockerd words it', async () => {
-    const d = new TestDaemon();
+    const d = new TestDaemon({ daemonJson: POOLS });
     try {
       await assert.rejects(d.start(['--storage-driver', 'nosuchfs']), /driver not supported: nosuchfs/);
     } finally {
@@ -284,7 +337,7 @@ describe('drivers the daemon refuses', () => {
   });
 
   test('overlay2 on extfs: --storage-opt size is refused with Docker\'s message', async () => {
-    const d = new TestDaemon();
+    const d = new TestDaemon({ daemonJson: POOLS });
     try {
       await startWithBusybox(d);
       const r = d.docker(['run', '--rm', '--storage-opt', 'size=10M', 'busybox', 'true']);

@@ -99,6 +99,10 @@ export class BtrfsDriver implements StorageDriver {
     return naiveChanges(this.dir(id), parent && this.dir(parent));
   }
 
+  containerRootParents(): string[] {
+    return [join(this.home, 'subvolumes')];
+  }
+
   async ids(): Promise<string[]> {
     return fs.readdir(join(this.home, 'subvolumes'));
   }

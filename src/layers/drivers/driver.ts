@@ -37,6 +37,11 @@ export interface StorageDriver {
   diff(id: string, parent?: string): Readable;
   /** `docker diff`: the layer's changes over `parent`. */
   changes(id: string, parent?: string): Promise<Change[]>;
+  /**
+   * Directories below home on the way to a container's root, which a remapped root must be able
+   * to walk through (userns-remap opens them to its group).
+   */
+  containerRootParents(): string[];
   /** Entries of the driver's home that are layers (for the orphan sweep). */
   ids(): Promise<string[]>;
   /** `docker info` DriverStatus lines. */

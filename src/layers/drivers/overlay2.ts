@@ -73,6 +73,11 @@ export class Overlay2Driver implements StorageDriver {
     return this.diffDir(id);
   }
 
+  /** Each container's overlay2/<id> is opened when its layers are made (remapContainerLayers). */
+  containerRootParents(): string[] {
+    return [];
+  }
+
   async ids(): Promise<string[]> {
     return (await fs.readdir(this.home)).filter((n) => n !== 'l');
   }

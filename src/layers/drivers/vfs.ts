@@ -92,6 +92,10 @@ export class VfsDriver implements StorageDriver {
     return naiveChanges(this.dir(id), parent && this.dir(parent));
   }
 
+  containerRootParents(): string[] {
+    return [join(this.home, 'dir')];
+  }
+
   async ids(): Promise<string[]> {
     return fs.readdir(join(this.home, 'dir'));
   }
