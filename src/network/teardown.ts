@@ -17,7 +17,8 @@ export async function teardownDaemonNetworking(dataRoot: string, execRoot: strin
       /* not mounted */
     }
   }
-  const bridges = new Set<string>();
+  // The default bridge's name comes from the data root, so it goes even if the records are lost.
+  const bridges = new Set<string>([daemonNetNames(dataRoot).defaultBridge]);
   const dir = join(dataRoot, 'network', 'networks');
   for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
     const n = JSON.parse(await fs.readFile(join(dir, f), 'utf8').catch(() => '{}')) as { bridge?: string };

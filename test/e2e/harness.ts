@@ -149,14 +149,15 @@ export class TestDaemon {
       const list = spawnSync(`/usr/bin/${rt}`, ['--root', rroot, 'list', '-q'], { encoding: 'utf8' });
       for (const id of (list.stdout ?? '').split('\n').filter(Boolean)) spawnSync(`/usr/bin/${rt}`, ['--root', rroot, 'delete', '--force', id]);
     }
+    // Bridges, the nft table and sandboxes outlive berthd (live restore): remove this daemon's,
+    // before the unmounts below take away a loop-mounted data root with its network records.
+    await teardownDaemonNetworking(this.dataRoot, this.execRoot).catch(() => undefined);
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[4])
       .filter((m): m is string => !!m && m.startsWith(this.root))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync('umount', ['-l', m]);
-    // Bridges, the nft table and sandboxes outlive berthd (live restore): remove this daemon's.
-    await teardownDaemonNetworking(this.dataRoot, this.execRoot).catch(() => undefined);
     await removeCgroups(this.cgroupParent);
     await fs.rm(this.root, { recursive: true, force: true });
   }
