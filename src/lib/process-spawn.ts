@@ -165,3 +165,33 @@ export function spawnProcess(path: string, o: SpawnOptions): SpawnedProcess {
     attrDestroy(attr);
   }
 }
+
+export interface ProgramResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a program to completion with `input` on its stdin and collects its output: what every
+ * wrapper of an external program (ip, nft, iptables-restore, crun, runc) needs. A spawn failure
+ * (missing program) rejects; a non-zero exit resolves, for the wrapper to word its error.
+ */
+export async function runProgram(path: string, args: string[], input = ''): Promise<ProgramResult> {
+  const child = spawnProcess(path, { argv: [path, ...args], stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+  // A program that exits without reading its input must not crash the daemon with EPIPE.
+  child.stdin!.on('error', () => undefined);
+  child.stdin!.end(input);
+  const [stdout, stderr, code] = await Promise.all([readText(child.stdout!), readText(child.stderr!), child.exited]);
+  return { code, stdout, stderr };
+}
+
+function readText(stream: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (text += d));
+    stream.on('error', () => resolve(text));
+    stream.on('end', () => resolve(text));
+  });
+}

@@ -1,8 +1,7 @@
 // Wrapper around an OCI runtime binary (crun or runc): the one place that knows their command
 // lines. Each daemon passes its own --root so runtimes' state never mixes between daemons.
 import { execFile } from 'node:child_process';
-import type { Readable } from 'node:stream';
-import { spawnProcess } from '../lib/process-spawn.js';
+import { runProgram } from '../lib/process-spawn.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,33 +90,19 @@ export class OciRuntime {
   }
 
   private async run(args: string[], stdin?: string): Promise<string> {
-    let child;
+    let r;
     try {
-      child = spawnProcess(this.spec.path, { argv: [this.spec.path, ...this.globalArgs(), ...args], stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+      r = await runProgram(this.spec.path, [...this.globalArgs(), ...args], stdin);
     } catch (e) {
       throw new SystemError(`${this.spec.name}: ${(e as Error).message}`);
     }
-    // A runtime that exits without reading stdin (fork failed, container gone) must not take
-    // the daemon down with an unhandled EPIPE; its exit status reports the failure.
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(stdin ?? '');
-    const [out, err, code] = await Promise.all([readAll(child.stdout!), readAll(child.stderr!), child.exited]);
-    if (code === 0) return out;
-    const msg = cleanRuntimeError(err || out);
+    if (r.code === 0) return r.stdout;
+    const msg = cleanRuntimeError(r.stderr || r.stdout);
     if (/does not exist|not found|No such file/i.test(msg) && /container/i.test(msg)) {
       throw new NotFound(`${this.spec.name} ${args[0]}: ${msg}`);
     }
     throw new SystemError(`${this.spec.name} ${args[0]} failed: ${msg}`);
   }
-}
-
-function readAll(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.on('data', (d: Buffer) => (text += d.toString()));
-    stream.on('error', () => resolve(text));
-    stream.on('end', () => resolve(text));
-  });
 }
 
 /** runc logs as JSON lines or logfmt; keep only the human message. */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
-import { spawnProcess } from '../../../src/lib/process-spawn.js';
+import { spawnProcess, runProgram } from '../../../src/lib/process-spawn.js';
 
 function readAll(s: Readable): Promise<string> {
   return new Promise((resolve) => {
@@ -52,4 +52,10 @@ test('a missing program is an ENOENT error at spawn, and no fd leaks', async () 
   const before = readdirSync('/proc/self/fd').length;
   assert.throws(() => spawnProcess('/nonexistent/prog', { argv: ['prog'], stdout: 'pipe', stderr: 'pipe' }), { code: 'ENOENT' });
   assert.equal(readdirSync('/proc/self/fd').length, before);
+});
+
+test('runProgram feeds stdin, collects output and resolves a failing exit with its code', async () => {
+  assert.deepEqual(await runProgram('/bin/sh', ['-c', 'tr a-z A-Z; echo oops >&2; exit 2'], 'hi\n'), { code: 2, stdout: 'HI\n', stderr: 'oops\n' });
+  assert.deepEqual(await runProgram('/bin/true', []), { code: 0, stdout: '', stderr: '' });
+  await assert.rejects(runProgram('/nonexistent/prog', []), { code: 'ENOENT' });
 });
