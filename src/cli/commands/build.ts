@@ -3,6 +3,7 @@
 // JSON messages are printed.
 import { promises as fs, createReadStream } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { displayJSONMessages } from '../client.js';
 import { exactArgs, type Command } from '../command.js';
@@ -10,7 +11,14 @@ import { StatusError } from '../status-error.js';
 import { PatternMatcher, readDockerignore } from '../../build/context/dockerignore.js';
 import { writeTar, type TarWriteEntry } from '../../layers/archive/tar-writer.js';
 
-async function* contextEntries(dir: string, ignore: PatternMatcher, keep: Set<string>, extra?: { name: string; path: string }): AsyncGenerator<TarWriteEntry> {
+/** A Dockerfile sent beside the context (from outside it, or from stdin). */
+interface ExtraDockerfile {
+  name: string;
+  data: Buffer;
+  mtimeMs: number;
+}
+
+async function* contextEntries(dir: string, ignore: PatternMatcher, keep: Set<string>, extra?: ExtraDockerfile): AsyncGenerator<TarWriteEntry> {
   async function* walk(rel: string): AsyncGenerator<TarWriteEntry> {
     const names = (await fs.readdir(rel ? join(dir, rel) : dir)).sort();
     for (const name of names) {
@@ -31,10 +39,57 @@ async function* contextEntries(dir: string, ignore: PatternMatcher, keep: Set<st
     }
   }
   yield* walk('');
-  if (extra) {
-    const st = await fs.stat(extra.path);
-    yield { header: { name: extra.name, type: 'file', size: st.size, mode: 0o644, uid: 0, gid: 0, mtimeNs: BigInt(Math.floor(st.mtimeMs)) * 1_000_000n }, body: createReadStream(extra.path) };
+  if (extra) yield dockerfileEntry(extra);
+}
+
+function dockerfileEntry(f: ExtraDockerfile): TarWriteEntry {
+  return { header: { name: f.name, type: 'file', size: f.data.length, mode: 0o644, uid: 0, gid: 0, mtimeNs: BigInt(Math.floor(f.mtimeMs)) * 1_000_000n }, body: Readable.from([f.data]) };
+}
+
+async function readAll(input: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of input) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** Reads up to `size` bytes of `input` and returns them with a stream of everything (nothing lost). */
+async function peek(input: Readable, size: number): Promise<{ head: Buffer; all: Readable }> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  const it = input[Symbol.asyncIterator]();
+  let done = false;
+  while (got < size) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const b = Buffer.from(r.value as Buffer);
+    chunks.push(b);
+    got += b.length;
   }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* chunks;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.from(r.value as Buffer);
+  }
+  return { head: Buffer.concat(chunks).subarray(0, size), all: Readable.from(rest()) };
+}
+
+/** What the docker CLI accepts as a context archive on stdin: tar, gzip, bzip2 or xz. */
+function isArchive(head: Buffer): boolean {
+  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return true;
+  const starts = (bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  return starts([0x1f, 0x8b]) || starts([0x42, 0x5a, 0x68]) || starts([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+}
+
+/** `berth build -`: a context archive as is, or a lone Dockerfile made into a context. */
+async function stdinContext(stdin: Readable): Promise<Readable> {
+  const { head, all } = await peek(stdin, 512);
+  if (isArchive(head)) return all;
+  return writeTar((async function* () {
+    yield dockerfileEntry({ name: 'Dockerfile', data: await readAll(all), mtimeMs: Date.now() });
+  })());
 }
 
 export const buildCommand: Command = {
@@ -60,10 +115,12 @@ export const buildCommand: Command = {
     { name: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
   ],
   async run(ctx, flags) {
+    const fromStdin = flags.args[0] === '-';
+    if (fromStdin && flags.string('file') === '-') throw new StatusError("invalid argument: can't use stdin for both build context and dockerfile", 1);
     const dir = resolve(flags.args[0]!);
-    const st = await fs.stat(dir).catch(() => undefined);
-    if (!st?.isDirectory()) throw new StatusError(`unable to prepare context: path "${flags.args[0]}" not found`, 1);
-    const ignoreText = await fs.readFile(join(dir, '.dockerignore'), 'utf8').catch(() => '');
+    const st = fromStdin ? undefined : await fs.stat(dir).catch(() => undefined);
+    if (!fromStdin && !st?.isDirectory()) throw new StatusError(`unable to prepare context: path "${flags.args[0]}" not found`, 1);
+    const ignoreText = fromStdin ? '' : await fs.readFile(join(dir, '.dockerignore'), 'utf8').catch(() => '');
     let ignore: PatternMatcher;
     try {
       ignore = new PatternMatcher(readDockerignore(ignoreText));
@@ -71,14 +128,20 @@ export const buildCommand: Command = {
       throw new StatusError(`failed to parse .dockerignore: ${(err as Error).message}`, 1);
     }
     let dockerfile = flags.string('file');
-    let extra: { name: string; path: string } | undefined;
-    if (dockerfile && dockerfile !== '-') {
+    let extra: ExtraDockerfile | undefined;
+    if (dockerfile === '-') {
+      // As docker: a Dockerfile from stdin travels in the tar under a random name.
+      dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
+      extra = { name: dockerfile, data: await readAll(ctx.stdin), mtimeMs: Date.now() };
+    } else if (dockerfile && !fromStdin) {
       const abs = isAbsolute(dockerfile) ? dockerfile : resolve(dockerfile);
       const rel = relative(dir, abs);
       if (rel.startsWith('..')) {
         // As docker: a Dockerfile outside the context travels in the tar under a random name.
         dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
-        extra = { name: dockerfile, path: abs };
+        const fst = await fs.stat(abs).catch(() => undefined);
+        if (!fst?.isFile()) throw new StatusError(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${abs}: no such file or directory`, 1);
+        extra = { name: dockerfile, data: await fs.readFile(abs), mtimeMs: fst.mtimeMs };
       } else dockerfile = rel;
     }
     const buildArgs: Record<string, string | null> = {};
@@ -93,7 +156,7 @@ export const buildCommand: Command = {
       labels[eq >= 0 ? l.slice(0, eq) : l] = eq >= 0 ? l.slice(eq + 1) : '';
     }
     const keep = new Set([dockerfile || 'Dockerfile', '.dockerignore']);
-    const body = writeTar(contextEntries(dir, ignore, keep, extra));
+    const body = fromStdin ? await stdinContext(ctx.stdin) : writeTar(contextEntries(dir, ignore, keep, extra));
     const num = (name: string) => flags.number(name) || undefined;
     const res = await ctx.client().request('POST', '/build', {
       query: {
