@@ -3,6 +3,7 @@
 
 import type { Readable } from 'node:stream';
 import type { EngineClient } from './client.js';
+import type { CliConfig } from './config/cli-config.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 
 export interface CommandContext {
@@ -14,6 +15,8 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   /** "berth run" or "berth container run": how the user spelled the command. */
   commandPath: string;
+  /** config.json, the context store and the chosen endpoint (loaded on first use). */
+  config: CliConfig;
 }
 
 export type ArgRule =

@@ -6,7 +6,8 @@ import { ConnectionError, DaemonError, EngineClient } from './client.js';
 import type { ArgRule, Command, CommandContext, CommandGroup } from './command.js';
 import { FlagError, formatFlagUsages, parseFlags, type FlagSpec } from './flags.js';
 import { StatusError } from './status-error.js';
-import { resolveClientTls, tlsFlagValues } from './tls.js';
+import { tlsFlagValues } from './tls.js';
+import { CliConfig, engineClientFor } from './config/cli-config.js';
 import { dialStdioCommand } from './commands/dial-stdio.js';
 import { certsCreateCommand } from './commands/certs.js';
 import { createCommand, runCommand } from './commands/run.js';
@@ -29,6 +30,7 @@ import { containerPruneCommand, imagePruneCommand, systemPruneCommand } from './
 import { attachCommand } from './commands/attach.js';
 import { eventsCommand } from './commands/events.js';
 import { systemDfCommand } from './commands/system-df.js';
+import { contextGroup } from './commands/context.js';
 
 const globalFlags: FlagSpec[] = [
   { name: 'config', kind: 'string', help: 'Location of client config files', default: `${process.env.HOME ?? '/root'}/.docker` },
@@ -145,7 +147,7 @@ const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', comma
 
 const certsGroup: CommandGroup = { name: 'certs', short: 'Create TLS certificates for the API socket (Berth only)', commands: [certsCreateCommand] };
 
-const groups: CommandGroup[] = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup, certsGroup];
+const groups: CommandGroup[] = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup, certsGroup, contextGroup];
 
 /** Aliases docker lists in help ("docker container ls, docker container list, docker container ps, docker ps"). */
 const aliasNames: Record<string, string[]> = {
@@ -157,6 +159,8 @@ const aliasNames: Record<string, string[]> = {
   'volume ls': ['list'],
   'volume rm': ['remove'],
   'container rm': ['remove'],
+  'context ls': ['list'],
+  'context rm': ['remove'],
 };
 
 function findInGroup(group: CommandGroup, name: string): Command | undefined {
@@ -344,13 +348,22 @@ async function runCommandLine(argv: string[], io: MainIO): Promise<number> {
   let client: EngineClient | undefined;
   const hosts = global.list('host');
   if (hosts.length > 1) throw new StatusError('Specify only one -H', 1);
+  const config = new CliConfig({
+    configFlag: global.changed('config') ? global.string('config') : undefined,
+    hosts,
+    context: global.string('context') || undefined,
+    tls: tlsFlagValues(global),
+    env,
+    warn: (line) => stderr.write(line + '\n'),
+  });
   const ctx: CommandContext = {
-    client: () => (client ??= EngineClient.fromEnvironment(hosts[0], env, resolveClientTls(tlsFlagValues(global), env))),
+    client: () => (client ??= engineClientFor(config)),
     stdin: io.stdin ?? process.stdin,
     stdout,
     stderr,
     env,
     commandPath: path,
+    config,
   };
   try {
     const code = await cmd.run(ctx, flags);

@@ -29,11 +29,11 @@ export const attachCommand: Command = {
     const tty = info.Config.Tty;
     const stdin = !flags.bool('no-stdin') && info.Config.OpenStdin;
     if (tty && stdin && !ctx.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
-    const detachKeys = flags.string('detach-keys') || DEFAULT_DETACH_KEYS;
+    const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
     // The wait goes first so an exit during the attach is not missed.
     const { response } = await client.begin('POST', `${cpath(info.Id)}/wait`, { query: { condition: 'not-running' } });
     const socket = await client.hijack('POST', `${cpath(info.Id)}/attach`, {
-      query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: flags.string('detach-keys') || undefined },
+      query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys || undefined },
     });
     const stopResize = tty ? monitorTtySize(ctx, `${cpath(info.Id)}/resize`) : () => {};
     try {

@@ -68,7 +68,8 @@ export const psCommand: Command = {
     let last = flags.number('last');
     if (flags.bool('latest') && last === -1) last = 1;
     const quiet = flags.bool('quiet');
-    let format = flags.string('format') || 'table';
+    // A psFormat in config.json stands in for --format (docker's precedence: flag, -q, psFormat, table).
+    let format = flags.string('format') || (quiet ? '' : ctx.config.file().psFormat) || 'table';
     // docker asks for sizes when the template uses .Size, which {{json .}} does too.
     const size = flags.bool('size') || (!quiet && (/\.Size\b/.test(format) || format === 'json' || /\bjson\s+\.\s*\}\}/.test(format)));
     const filters = filtersJSON(flags.list('filter'));
@@ -270,9 +271,9 @@ export const startCommand: Command = {
       const tty = info.Config.Tty;
       const stdin = flags.bool('interactive') && info.Config.OpenStdin;
       if (tty && stdin && !ctx.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
-      const detachKeys = flags.string('detach-keys') || DEFAULT_DETACH_KEYS;
+      const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
       const socket = await client.hijack('POST', `${cpath(info.Id)}/attach`, {
-        query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: flags.string('detach-keys') || undefined },
+        query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys || undefined },
       });
       const session = streamHijacked(ctx, socket, { tty, attachStdin: stdin, attachStdout: true, attachStderr: true, detachKeys });
       session.catch(() => {});

@@ -1,47 +1,23 @@
 // `berth pull`, `berth push` and `berth login`: the daemon moves the images; the CLI sends the
 // credentials saved by login (the docker CLI's config.json `auths`, so both CLIs share them) as
 // X-Registry-Auth and prints the progress stream.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { displayJSONMessages } from '../client.js';
 import { exactArgs, rangeArgs, type Command, type CommandContext } from '../command.js';
+import { convertToHostname, credentialStoreFor, DOCKER_HUB_SERVER, type AuthConfig } from '../config/credentials.js';
 import { StatusError } from '../status-error.js';
-
-interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; identitytoken?: string }>;
-  [k: string]: unknown;
-}
-
-function configPath(ctx: CommandContext): string {
-  return join(ctx.env.DOCKER_CONFIG || join(ctx.env.HOME || '/root', '.docker'), 'config.json');
-}
-
-function readConfig(ctx: CommandContext): DockerConfigFile {
-  try {
-    return JSON.parse(readFileSync(configPath(ctx), 'utf8')) as DockerConfigFile;
-  } catch {
-    return {};
-  }
-}
 
 /** The registry part of a reference, as config.json keys it (Docker Hub's index URL for Hub names). */
 export function registryOf(ref: string): string {
   const first = ref.split('/')[0]!;
   if (ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return first;
-  return 'https://index.docker.io/v1/';
+  return DOCKER_HUB_SERVER;
 }
 
-function registryAuth(ctx: CommandContext, ref: string): string {
+/** X-Registry-Auth: the stored AuthConfig for the reference's registry, base64url JSON as docker sends it. */
+async function registryAuth(ctx: CommandContext, ref: string): Promise<string> {
   const server = registryOf(ref);
-  const entry = readConfig(ctx).auths?.[server];
-  let body: Record<string, string> = {};
-  if (entry?.auth) {
-    const plain = Buffer.from(entry.auth, 'base64').toString('utf8');
-    const colon = plain.indexOf(':');
-    body = { username: plain.slice(0, colon), password: plain.slice(colon + 1), serveraddress: server };
-  }
-  if (entry?.identitytoken) body = { ...body, identitytoken: entry.identitytoken, serveraddress: server };
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
+  const auth: AuthConfig = await credentialStoreFor(ctx.config.file(), server).get(server);
+  return Buffer.from(JSON.stringify(auth)).toString('base64url');
 }
 
 /** NAME[:TAG|@DIGEST] → fromImage and tag as the API takes them. */
@@ -67,7 +43,7 @@ export const pullCommand: Command = {
     const { name, tag } = splitRef(ref);
     const res = await ctx.client().request('POST', '/images/create', {
       query: { fromImage: name, tag: tag || 'latest', platform: flags.string('platform') || undefined },
-      headers: { 'X-Registry-Auth': registryAuth(ctx, ref) },
+      headers: { 'X-Registry-Auth': await registryAuth(ctx, ref) },
     });
     const quiet = flags.bool('quiet');
     try {
@@ -94,7 +70,7 @@ export const pushCommand: Command = {
     const { name, tag } = splitRef(ref);
     const res = await ctx.client().request('POST', `/images/${encodeURIComponent(name)}/push`, {
       query: { tag: flags.bool('all-tags') ? undefined : tag || 'latest' },
-      headers: { 'X-Registry-Auth': registryAuth(ctx, ref) },
+      headers: { 'X-Registry-Auth': await registryAuth(ctx, ref) },
     });
     try {
       await displayJSONMessages(res, flags.bool('quiet') ? ({ write: () => true } as unknown as NodeJS.WritableStream) : ctx.stdout);
@@ -116,23 +92,49 @@ export const loginCommand: Command = {
     { name: 'password-stdin', kind: 'bool', help: 'Take the Password or Personal Access Token (PAT) from stdin' },
   ],
   async run(ctx, flags) {
-    const server = flags.args[0] ?? 'https://index.docker.io/v1/';
-    const username = flags.string('username');
+    const given = flags.args[0];
+    // config.json keys registries by host name, except Docker Hub's index URL.
+    const server = given && given !== 'docker.io' ? convertToHostname(given) : DOCKER_HUB_SERVER;
+    const store = credentialStoreFor(ctx.config.file(), server);
+    let username = flags.string('username');
     let password = flags.string('password');
     if (flags.bool('password-stdin')) {
+      if (password) throw new StatusError('--password and --password-stdin are mutually exclusive', 1);
+      if (!username) throw new StatusError('Must provide --username with --password-stdin', 1);
       const chunks: Buffer[] = [];
       for await (const c of ctx.stdin) chunks.push(c as Buffer);
       password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
     } else if (password) {
       ctx.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
     }
-    if (!username || !password) throw new StatusError('Error: Cannot perform an interactive login from a non TTY device', 1);
-    const answer = await ctx.client().json<{ Status: string; IdentityToken?: string }>('POST', '/auth', { body: { username, password, serveraddress: server } });
-    const file = configPath(ctx);
-    const cfg = readConfig(ctx);
-    cfg.auths = { ...cfg.auths, [server]: answer.IdentityToken ? { identitytoken: answer.IdentityToken } : { auth: Buffer.from(`${username}:${password}`).toString('base64') } };
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify(cfg, null, '\t') + '\n', { mode: 0o600 });
+    let identitytoken: string | undefined;
+    if (!username && !password) {
+      // As docker: credentials saved earlier are tried before asking for new ones.
+      const saved = await store.get(server);
+      if (saved.username && (saved.password || saved.identitytoken)) {
+        ctx.stderr.write(`Authenticating with existing credentials... [Username: ${saved.username}]\n`);
+        username = saved.username;
+        password = saved.password ?? '';
+        identitytoken = saved.identitytoken;
+      }
+    }
+    if (!username || (!password && !identitytoken)) throw new StatusError('Error: Cannot perform an interactive login from a non TTY device', 1);
+    const answer = await ctx.client().json<{ Status: string; IdentityToken?: string }>('POST', '/auth', {
+      body: { username, password, identitytoken, serveraddress: server },
+    });
+    const auth: AuthConfig & { serveraddress: string } = { serveraddress: server, username, password };
+    if (answer.IdentityToken) {
+      auth.password = '';
+      auth.identitytoken = answer.IdentityToken;
+    }
+    try {
+      await store.store(auth);
+    } catch (err) {
+      throw new StatusError(`Error saving credentials: ${(err as Error).message}`, 1);
+    }
+    if (store.kind === 'file') {
+      ctx.stderr.write(`\nWARNING! Your credentials are stored unencrypted in '${ctx.config.file().path}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`);
+    }
     ctx.stdout.write(`${answer.Status}\n`);
   },
 };
@@ -145,13 +147,13 @@ export const logoutCommand: Command = {
   args: rangeArgs(0, 1),
   flags: [],
   async run(ctx, flags) {
-    const server = flags.args[0] ?? 'https://index.docker.io/v1/';
-    // config.json keys registries by host name, except Docker Hub's index URL.
-    const host = flags.args[0] ? server.replace(/^https?:\/\//, '').replace(/\/.*$/, '') : server;
-    ctx.stdout.write(`Removing login credentials for ${host}\n`);
-    const cfg = readConfig(ctx);
-    if (!cfg.auths || !(host in cfg.auths)) return;
-    delete cfg.auths[host];
-    writeFileSync(configPath(ctx), JSON.stringify(cfg, null, '\t'), { mode: 0o600 });
+    const given = flags.args[0];
+    const server = given && given !== 'docker.io' ? convertToHostname(given) : DOCKER_HUB_SERVER;
+    ctx.stdout.write(`Removing login credentials for ${server}\n`);
+    try {
+      await credentialStoreFor(ctx.config.file(), server).erase(server);
+    } catch (err) {
+      ctx.stderr.write(`WARNING: could not erase credentials: ${server}: ${(err as Error).message}\n`);
+    }
   },
 };

@@ -34,7 +34,7 @@ export const execCommand: Command = {
     } catch (err) {
       throw new StatusError((err as Error).message, 1);
     }
-    const detachKeys = flags.string('detach-keys') || DEFAULT_DETACH_KEYS;
+    const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
     try {
       parseDetachKeys(detachKeys);
     } catch (err) {
@@ -52,7 +52,7 @@ export const execCommand: Command = {
         AttachStdin: stdin && !detach,
         AttachStdout: !detach,
         AttachStderr: !detach,
-        DetachKeys: flags.string('detach-keys'),
+        DetachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys,
         Env: env.length ? env : null,
         WorkingDir: flags.string('workdir'),
         Cmd: cmd,

@@ -31,7 +31,7 @@ export const imagesCommand: Command = {
     });
     const quiet = flags.bool('quiet');
     const digests = flags.bool('digests');
-    let format = flags.string('format') || 'table';
+    let format = flags.string('format') || (quiet ? '' : ctx.config.file().imagesFormat) || 'table';
     if (quiet) format = '{{.ID}}';
     else if (format === 'table') format = digests ? defaultImageTableFormatWithDigest : defaultImageTableFormat;
     else if (format.startsWith('table') && digests && !format.includes('{{.Digest}}')) format += '\t{{.Digest}}';

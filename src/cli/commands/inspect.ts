@@ -34,7 +34,13 @@ async function fetchObject(ctx: CommandContext, kind: Kind, name: string, size: 
  * As docker inspect: a template that does not parse exits 64 before any lookup; one that fails on
  * an object (missingkey=error) prints an empty line and exits 1.
  */
-export async function inspectAll(ctx: CommandContext, names: readonly string[], format: string, lookup: (name: string) => Promise<unknown>): Promise<void> {
+export async function inspectAll(
+  ctx: CommandContext,
+  names: readonly string[],
+  format: string,
+  lookup: (name: string) => Promise<unknown>,
+  opts: { escapeHTML?: boolean } = {},
+): Promise<void> {
   let tmpl: Template | undefined;
   if (format !== '' && format !== 'json') {
     try {
@@ -66,7 +72,11 @@ export async function inspectAll(ctx: CommandContext, names: readonly string[], 
       errors.push(`template parsing error: ${err.message}`);
     }
   }
-  if (!tmpl) ctx.stdout.write((found.length ? JSON.stringify(found, null, 4) : '[]') + '\n');
+  if (!tmpl) {
+    const json = found.length ? JSON.stringify(found, null, 4) : '[]';
+    // Go's encoder escapes <, > and & (only strings can hold them, so replacing is safe).
+    ctx.stdout.write((opts.escapeHTML ? json.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : json) + '\n');
+  }
   // Docker writes a newline even when no object gave any output.
   else ctx.stdout.write(out || '\n');
   if (errors.length) throw new StatusError(errors.join('\n'), 1);

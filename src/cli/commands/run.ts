@@ -184,7 +184,7 @@ export const runCommand: Command = {
       body.AttachStderr = false;
       body.StdinOnce = false;
     }
-    const detachKeys = flags.string('detach-keys') || DEFAULT_DETACH_KEYS;
+    const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
     try {
       parseDetachKeys(detachKeys);
     } catch (err) {
@@ -206,7 +206,7 @@ export const runCommand: Command = {
       let session: Promise<'eof' | 'detached'> | undefined;
       if (attach) {
         const socket = await client.hijack('POST', `${path}/attach`, {
-          query: { stream: true, stdin: body.AttachStdin, stdout: body.AttachStdout, stderr: body.AttachStderr, detachKeys: flags.string('detach-keys') || undefined },
+          query: { stream: true, stdin: body.AttachStdin, stdout: body.AttachStdout, stderr: body.AttachStderr, detachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys || undefined },
         });
         session = streamHijacked(ctx, socket, {
           tty: body.Tty,
