@@ -47,6 +47,8 @@ export class Daemon {
   readonly events = new EventBus();
   private api!: ApiServer;
   containers!: ContainerService;
+  /** Kept for stop(): a driver may hold a mount of its own (btrfs direct mode). */
+  private layers?: LayerStore;
 
   constructor(public config: DaemonConfig) {
     this.log = new Logger(config.logLevel);
@@ -65,6 +67,7 @@ export class Daemon {
     const layers = new LayerStore(storeRoot, c.storageDriver, c.storageOpts);
     layers.idMap = idMap;
     await layers.init();
+    this.layers = layers;
     const imageStore = new ImageStore(storeRoot, layers.driver.name);
     await imageStore.init();
     const images = new ImageService(imageStore, layers, this.events);
@@ -140,6 +143,7 @@ export class Daemon {
     this.log.info(`Processing signal 'terminated'${this.config.liveRestore ? ' (live-restore: containers keep running)' : ''}`);
     await this.api?.close();
     await this.containers?.shutdown(!this.config.liveRestore);
+    await this.layers?.close();
     this.containers?.network?.close();
     await fs.rm(this.config.pidfile, { force: true });
   }

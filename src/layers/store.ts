@@ -86,6 +86,11 @@ export class LayerStore {
     await this.removeOrphans();
   }
 
+  /** At daemon stop: the driver lets go of what it holds on the host. */
+  async close(): Promise<void> {
+    await this.driver.close?.();
+  }
+
   /** Driver directories with no layer or container pointing at them are leftovers of a crash. */
   private async removeOrphans(): Promise<void> {
     const used = new Set<string>([...this.layers.values()].map((l) => l.cacheId));

@@ -282,6 +282,66 @@ describe('btrfs in a loop-mounted file', () => {
   });
 });
 
+describe('btrfs direct mode on a block device', () => {
+  let dir = '';
+  let dev = '';
+  const withOpts = (d: TestDaemon, opts: string[]) => writeFileSync(d.configFile, JSON.stringify({ ...POOLS, 'storage-driver': 'btrfs', 'storage-opts': opts }));
+  const mounted = (path: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === path);
+  const fsType = () => spawnSync('blkid', ['-p', '-o', 'value', '-s', 'TYPE', dev], { encoding: 'utf8' }).stdout.trim();
+  before(() => {
+    dir = mkdtempSync('/tmp/berth-btrfs-dev-');
+    sh('truncate', ['-s', '512M', join(dir, 'disk.img')]);
+    dev = sh('losetup', ['--find', '--show', join(dir, 'disk.img')]);
+  });
+  after(() => {
+    if (dev) spawnSync('losetup', ['-d', dev]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a device with another filesystem, or none without btrfs.mkfs=true, is refused and left as it was', async () => {
+    sh('mkfs.ext4', ['-q', dev]);
+    const d = new TestDaemon();
+    try {
+      withOpts(d, [`btrfs.device=${dev}`, 'btrfs.mkfs=true']);
+      await assert.rejects(d.start(), new RegExp(`btrfs.device ${dev} holds a ext4 filesystem; Berth formats only a device without one`));
+      assert.equal(fsType(), 'ext4', 'an ext4 device is never reformatted');
+      sh('wipefs', ['-a', '-q', dev]);
+      withOpts(d, [`btrfs.device=${dev}`]);
+      await assert.rejects(d.start(), /holds no filesystem; add the storage-opt btrfs.mkfs=true to format it as btrfs/);
+      assert.equal(fsType(), '', 'nothing is formatted without btrfs.mkfs=true');
+      assert.equal(mounted(join(d.dataRoot, 'btrfs')), undefined);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  test('btrfs.device with btrfs.mkfs=true: formatted, mounted at <data-root>/btrfs while the daemon runs, kept across restarts', async () => {
+    const d = new TestDaemon();
+    const home = join(d.dataRoot, 'btrfs');
+    try {
+      withOpts(d, [`btrfs.device=${dev}`, 'btrfs.mkfs=true']);
+      await startWithBusybox(d);
+      assert.equal(fsType(), 'btrfs');
+      assert.match(mounted(home) ?? '', / - btrfs /, `${home} is a btrfs mount`);
+      assert.match(ok(d, ['info', '--format', '{{json .DriverStatus}}']), new RegExp(`\\["Device","${dev}"\\]`));
+      assert.equal(ok(d, ['run', '--rm', 'busybox', 'sh', '-c', 'echo on-device > /f && cat /f']), 'on-device\n');
+      const list = sh('btrfs', ['subvolume', 'list', home]);
+      for (const id of driverEntries(d, 'btrfs')) assert.match(list, new RegExp(`subvolumes/${id}$`, 'm'));
+
+      await d.terminate();
+      assert.equal(mounted(home), undefined, 'unmounted at stop');
+      assert.ok(!existsSync(join(home, 'subvolumes')), 'the layers live on the device, not in the data root');
+
+      withOpts(d, [`btrfs.device=${dev}`]); // a btrfs device needs no mkfs (and gets none)
+      await d.start();
+      assert.match(mounted(home) ?? '', / - btrfs /);
+      assert.equal(ok(d, ['run', '--rm', 'busybox', 'echo', 'again']), 'again\n', 'the image is still on the device');
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
 describe('overlay2 over a loop-mounted xfs with pquota', () => {
   const d = new TestDaemon({ daemonJson: POOLS });
   const loop = new LoopFs('xfs', d.dataRoot);

@@ -1,6 +1,7 @@
 // The btrfs driver: each layer is a subvolume (btrfs/subvolumes/<id>) and each child a writable
 // snapshot of its parent, so copies are block-level copy-on-write. The data root must be on btrfs
-// (a loop-mounted file or a real device); size quotas are qgroup limits on a container's subvolume.
+// (a loop-mounted file or a real device), or the daemon mounts `btrfs.device` there itself (direct
+// mode, btrfs-device.ts); size quotas are qgroup limits on a container's subvolume.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -9,7 +10,8 @@ import type { Change } from '../archive/diff.js';
 import { naiveChanges, naiveDiff, naiveDiffSize } from '../archive/naive-diff.js';
 import type { CreateOptions, StorageDriver } from './driver.js';
 import { backingFs } from './backing-fs.js';
-import { parseContainerStorageOpt, type QuotaRequest } from './storage-opts.js';
+import { parseContainerStorageOpt, type DaemonStorageOpts } from './storage-opts.js';
+import { BtrfsDevice } from './btrfs-device.js';
 import * as btrfs from './btrfs-progs.js';
 
 export class BtrfsDriver implements StorageDriver {
@@ -17,11 +19,15 @@ export class BtrfsDriver implements StorageDriver {
   readonly applyMode = 'naive';
   private quotaEnabled = false;
   private buildVersion = '';
+  private direct?: BtrfsDevice;
 
   constructor(
     readonly home: string,
-    private readonly defaults: QuotaRequest = {},
-  ) {}
+    private readonly defaults: DaemonStorageOpts = {},
+  ) {
+    if (defaults.mkfs && !defaults.device) throw new InvalidParameter('error initializing graphdriver: btrfs: btrfs.mkfs=true needs btrfs.device (the block device to format)');
+    if (defaults.device) this.direct = new BtrfsDevice(defaults.device, home, defaults.mkfs ?? false);
+  }
 
   private dir(id: string): string {
     return join(this.home, 'subvolumes', id);
@@ -29,6 +35,7 @@ export class BtrfsDriver implements StorageDriver {
 
   async init(): Promise<void> {
     await fs.mkdir(this.home, { recursive: true, mode: 0o700 });
+    await this.direct?.attach();
     const backing = await backingFs(this.home);
     if (backing !== 'btrfs') {
       throw new InvalidParameter(
@@ -37,6 +44,10 @@ export class BtrfsDriver implements StorageDriver {
     }
     await fs.mkdir(join(this.home, 'subvolumes'), { recursive: true, mode: 0o700 });
     this.buildVersion = await btrfs.version();
+  }
+
+  async close(): Promise<void> {
+    this.direct?.detach();
   }
 
   validateStorageOpt(opts: Record<string, string>): void {
@@ -108,7 +119,7 @@ export class BtrfsDriver implements StorageDriver {
   }
 
   status(): [string, string][] {
-    return [['Build Version', this.buildVersion]];
+    return [['Build Version', this.buildVersion], ...(this.direct ? ([['Device', this.direct.device]] as [string, string][]) : [])];
   }
 
   async metadata(): Promise<null> {

@@ -21,6 +21,8 @@ export interface StorageDriver {
 
   /** Checks the backing filesystem and prepares the driver's directories; throws when unusable. */
   init(): Promise<void>;
+  /** Releases what init() took from the host (btrfs direct mode unmounts its device); at daemon stop. */
+  close?(): Promise<void>;
   /** Makes layer `id` on top of `parent` (a driver id, or none for a base layer). */
   create(id: string, parent?: string, opts?: CreateOptions): Promise<void>;
   /** Refuses storage options this driver (on this filesystem) cannot honour, as Docker words it. */

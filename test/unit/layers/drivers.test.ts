@@ -155,6 +155,15 @@ test('storage-opt sizes use Docker\'s binary units; unknown options and bad size
   assert.throws(() => parseDaemonStorageOpts('overlay2', ['btrfs.min_space=1G']), /overlay2: unknown option btrfs.min_space/);
 });
 
+test('btrfs direct mode options: a device path and an explicit mkfs, for btrfs only', () => {
+  assert.deepEqual(parseDaemonStorageOpts('btrfs', ['btrfs.device=/dev/sdb', 'btrfs.mkfs=true']), { device: '/dev/sdb', mkfs: true });
+  assert.deepEqual(parseDaemonStorageOpts('btrfs', ['btrfs.device=/dev/sdb']), { device: '/dev/sdb' });
+  assert.throws(() => parseDaemonStorageOpts('btrfs', ['btrfs.device=sdb']), /btrfs.device: "sdb" is not an absolute path/);
+  assert.throws(() => parseDaemonStorageOpts('btrfs', ['btrfs.mkfs=yes']), /btrfs.mkfs: "yes" is not true or false/);
+  assert.throws(() => parseDaemonStorageOpts('overlay2', ['btrfs.device=/dev/sdb']), /overlay2: unknown option btrfs.device/);
+  assert.throws(() => selectDriver('/x', 'btrfs', ['btrfs.mkfs=true']), /btrfs.mkfs=true needs btrfs.device/);
+});
+
 test('devicemapper is refused naming btrfs; unknown drivers as dockerd words it', () => {
   assert.throws(() => selectDriver('/nonexistent', 'devicemapper'), /devicemapper: .*btrfs/);
   assert.throws(() => selectDriver('/nonexistent', 'zfs2'), /error initializing graphdriver: driver not supported: zfs2/);
