@@ -280,10 +280,13 @@ export class ContainerService {
     await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
     let pid: number;
     let seccompKey: string | undefined;
+    // The namespace and its links (child processes) are made while the rootfs and mounts are prepared.
+    const networking = this.network?.containerStarting(c);
+    networking?.catch(() => undefined);
     try {
       const rootfs = await this.o.layers.mountRW(c.Id);
       const userMounts = await this.mounts?.setup(c, rootfs);
-      const sandbox = await this.network?.containerStarting(c);
+      const sandbox = await networking;
       const warnings = await makeBundle({
         sandbox,
         userMounts,
@@ -317,6 +320,8 @@ export class ContainerService {
       await sandbox?.ready;
       this.logFiles.running(c, join(bundle, 'ctl'));
     } catch (err) {
+      // A sandbox still being made would otherwise outlive the teardown below.
+      await networking?.catch(() => undefined);
       await runtime.delete(c.Id, true).catch(() => undefined);
       removeCgroupDirs(this.cgroupsPath(c));
       await this.mounts?.teardown(c).catch(() => undefined);

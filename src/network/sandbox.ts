@@ -1,13 +1,15 @@
 // Sandboxes: a container's network namespace, made by the daemon before the runtime starts, kept
 // alive by a bind mount at <exec-root>/netns/<container-id> (not /run/netns, so daemons side by
 // side never share names) and handed to the runtime by that path.
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { SystemError } from '../lib/errors.js';
+import { SystemError, errorMessage } from '../lib/errors.js';
+import { spawnProcess } from '../lib/process-spawn.js';
 import { umount2, MNT_DETACH } from '../lib/libc.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { createOwnedNetns, removeUserNamespaceFile } from '../userns/namespaces.js';
+
+const UNSHARE = '/usr/bin/unshare';
 
 export class Sandboxes {
   readonly dir: string;
@@ -39,13 +41,7 @@ export class Sandboxes {
       return p;
     }
     await fs.writeFile(p, '', { mode: 0o600 });
-    await new Promise<void>((resolve, reject) => {
-      const u = spawn('/usr/bin/unshare', [`--net=${p}`, '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      u.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      u.on('error', (e) => reject(new SystemError(`unshare: ${e.message}`)));
-      u.on('close', (code) => (code === 0 ? resolve() : reject(new SystemError(`creating network namespace: ${err.trim() || `exit ${code}`}`))));
-    });
+    await unshareNet(p);
     return p;
   }
 
@@ -60,4 +56,18 @@ export class Sandboxes {
     await fs.rm(p, { force: true });
     if (this.usernsOf) await removeUserNamespaceFile(p);
   }
+}
+
+/** `unshare --net=<file> true`: a new namespace kept alive by a bind mount on the file (posix_spawn: no fork of the daemon). */
+async function unshareNet(file: string): Promise<void> {
+  let u;
+  try {
+    u = spawnProcess(UNSHARE, { argv: [UNSHARE, `--net=${file}`, '/bin/true'], stderr: 'pipe' });
+  } catch (e) {
+    throw new SystemError(`unshare: ${errorMessage(e)}`);
+  }
+  let err = '';
+  u.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const [code] = await Promise.all([u.exited, new Promise((r) => u.stderr!.once('close', r))]);
+  if (code !== 0) throw new SystemError(`creating network namespace: ${err.trim() || `exit ${code}`}`);
 }

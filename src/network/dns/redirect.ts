@@ -2,8 +2,7 @@
 // embedded DNS on its network's gateway, with the source rewritten to the container's address
 // so the listener knows who asks and the reply can come back; route_localnet lets a packet that
 // left from 127.0.0.1 be routed out of eth0 at all. The table dies with the namespace.
-import { spawn } from 'node:child_process';
-import { SystemError } from '../../lib/errors.js';
+import { applyScriptInNetns } from '../nft/nft.js';
 
 /** The address resolv.conf names, as Docker's. */
 export const EMBEDDED_DNS_IP = '127.0.0.11';
@@ -30,20 +29,7 @@ export function redirectScript(gateway: string, containerIp: string): string {
   ].join('\n');
 }
 
-/**
- * One process for both steps: /proc/sys/net shows the namespace of whoever opens it, so the
- * sysctl has to be written from inside, and nft runs there too.
- */
+/** route_localnet lets a packet from 127.0.0.1 be routed out of eth0 at all. */
 export function installRedirect(netns: string, gateway: string, containerIp: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/nsenter', [`--net=${netns}`, '/bin/sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet && exec /usr/sbin/nft -f -'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', (e) => reject(new SystemError(`nsenter: ${e.message}`)));
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new SystemError(`embedded DNS redirect in ${netns}: ${err.trim() || `exit status ${code}`}`))));
-    p.stdin.on('error', () => undefined);
-    p.stdin.end(redirectScript(gateway, containerIp));
-  });
+  return applyScriptInNetns(netns, redirectScript(gateway, containerIp), { 'net/ipv4/conf/all/route_localnet': '1' });
 }

@@ -1,26 +1,63 @@
 // The one wrapper around the `nft` program: replaces the daemon's table atomically, keeps Berth's
 // accept rules in forward chains other software owns (a policy drop there is final), and deletes
-// all of it on request. Owns nft's command lines and its error messages.
-import { spawn } from 'node:child_process';
+// all of it on request; also loads scripts inside a container's namespace (with the sysctls they
+// need). Owns nft's command lines and its error messages.
+import type { Readable } from 'node:stream';
 import { SystemError, errorMessage } from '../../lib/errors.js';
+import { spawnProcess } from '../../lib/process-spawn.js';
 import { foreignAcceptRules } from './ruleset.js';
 import { isIptablesForward, syncIptablesForward } from './iptables.js';
 
 const NFT = '/usr/sbin/nft';
+const NSENTER = '/usr/bin/nsenter';
+
+/** Runs `cmd` (nft, or nsenter leading to it) with `input` on stdin; rejects with nft's stderr. */
+async function runCmd(cmd: string, argv: string[], input: string, what: string): Promise<string> {
+  let p;
+  try {
+    // posix_spawn: child_process's fork of the whole daemon would block the event loop ~3 ms per call.
+    p = spawnProcess(cmd, { argv: [cmd, ...argv], stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+  } catch (e) {
+    throw new SystemError(`${what}: ${errorMessage(e)}`);
+  }
+  // A program that exits without reading its input must not crash the daemon with EPIPE.
+  p.stdin!.on('error', () => undefined);
+  p.stdin!.end(input);
+  const [out, err, code] = await Promise.all([readAll(p.stdout!), readAll(p.stderr!), p.exited]);
+  if (code !== 0) throw new SystemError(`${what}: ${err.trim() || `exit status ${code}`}`);
+  return out;
+}
+
+function readAll(stream: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (text += d));
+    stream.on('error', () => resolve(text));
+    stream.on('end', () => resolve(text));
+  });
+}
 
 function run(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(NFT, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', (e) => reject(new SystemError(`nft: ${e.message}`)));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new SystemError(`nft ${args.join(' ')}: ${err.trim() || `exit status ${code}`}`))));
-    // A program that exits without reading its input must not crash the daemon with EPIPE.
-    p.stdin.on('error', () => undefined);
-    p.stdin.end(input ?? '');
-  });
+  return runCmd(NFT, args, input ?? '', `nft ${args.join(' ')}`);
+}
+
+const SYSCTL_KEY = /^net\/[A-Za-z0-9_./-]+$/;
+
+/**
+ * Loads a script inside a network namespace (a path), after writing `sysctls` there (keys as
+ * paths under /proc/sys, e.g. `net/ipv4/conf/all/route_localnet`). One process chain for both:
+ * /proc/sys/net shows the namespace of whoever opens it, so the write has to happen inside too.
+ */
+export async function applyScriptInNetns(netns: string, script: string, sysctls: Record<string, string> = {}): Promise<void> {
+  const pairs: string[] = [];
+  for (const [k, v] of Object.entries(sysctls)) {
+    if (!SYSCTL_KEY.test(k) || k.includes('..') || !/^[0-9 ]+$/.test(v)) throw new SystemError(`refusing to write sysctl ${k}=${v} in ${netns}`);
+    pairs.push(k, v);
+  }
+  // Keys and values are the shell's positional parameters, never part of its program text.
+  const sh = `while [ $# -gt 0 ]; do echo "$2" > "/proc/sys/$1" || exit 1; shift 2; done; exec ${NFT} -f -`;
+  await runCmd(NSENTER, [`--net=${netns}`, '/bin/sh', '-c', sh, 'sh', ...pairs], script, `nft -f - in ${netns}`);
 }
 
 /** Loads a script (one transaction: all of it applies or none). */
