@@ -4,6 +4,7 @@ import { Duplex } from 'node:stream';
 import type { ContainerService } from '../containers/service.js';
 import type { LayerStore, Layer } from '../layers/store.js';
 import { InvalidParameter } from '../lib/errors.js';
+import { translateTarIds } from '../layers/archive/tar-ids.js';
 
 export interface RunSpec {
   image: string;
@@ -97,7 +98,8 @@ export async function runStep(
     if (StatusCode !== 0) {
       throw new RunFailed(`The command '${spec.argv.join(' ')}' returned a non-zero code: ${StatusCode}`, StatusCode);
     }
-    const layer = await layers.register(layers.diffRW(id), parentChain);
+    // userns-remap: the step's layer holds the container's ids, not the remapped root's.
+    const layer = await layers.register(translateTarIds(layers.diffRW(id), layers.idMap), parentChain);
     ok = true;
     return { layer, containerId: id };
   } finally {

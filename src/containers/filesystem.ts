@@ -10,6 +10,7 @@ import { chainIdOf } from '../layers/store.js';
 import { applyLayer } from '../layers/archive/apply.js';
 import { packTree, type Change } from '../layers/archive/diff.js';
 import { resolveInRoot } from '../layers/archive/root-path.js';
+import { translateTarIds } from '../layers/archive/tar-ids.js';
 import type { ImageService } from '../images/service.js';
 import type { Image, ImageConfig } from '../images/store.js';
 import { applyChanges } from '../images/changes.js';
@@ -95,7 +96,8 @@ export class ContainerFilesystem {
     const rel = path.replace(/\/+$/, '').replace(/^\/+/, '');
     const base = posix.basename('/' + rel) || '.';
     const follow = path.endsWith('/.') || path.endsWith('/');
-    const tar = packTree(view.root, { includeRoot: follow ? rel.replace(/\/\.$/, '') : rel, rebaseName: follow ? '.' : base });
+    // userns-remap: the files carry the remapped root's ids; the archive shows the container's.
+    const tar = translateTarIds(packTree(view.root, { includeRoot: follow ? rel.replace(/\/\.$/, '') : rel, rebaseName: follow ? '.' : base }), this.layers.idMap);
     const out = new PassThrough();
     tar.on('error', (e) => out.destroy(e));
     tar.pipe(out);
@@ -117,14 +119,17 @@ export class ContainerFilesystem {
       if (mount?.readonly) throw new InvalidParameter('mounted volume is marked read-only');
       if (!mount && c.HostConfig.ReadonlyRootfs && isRunning(c)) throw new Conflict('container rootfs is marked read-only');
       void o.noOverwriteDirNonDir;
-      await applyLayer(input, host, { whiteouts: 'naive' });
+      // userns-remap: the archive's ids are the container's; the files get their host ids, and
+      // the extraction point keeps its owner (the apply path would hand it to the remapped root).
+      await applyLayer(input, host, { whiteouts: 'naive', idMap: this.layers.idMap });
+      if (this.layers.idMap) await fs.lchown(host, st.uid, st.gid);
     });
   }
 
   async export(ref: string): Promise<Readable> {
     const c = this.containers.get(ref);
     const root = await this.layers.mountRW(c.Id);
-    const tar = packTree(root);
+    const tar = translateTarIds(packTree(root), this.layers.idMap);
     const out = new PassThrough();
     tar.on('error', (e) => out.destroy(e));
     tar.pipe(out);
@@ -148,7 +153,8 @@ export class ContainerFilesystem {
     if (pause) await this.containers.pause(c.Id);
     try {
       const parentChain = chainIdOf(base.config.rootfs.diff_ids);
-      const layer = await this.layers.register(this.layers.diffRW(c.Id), parentChain);
+      // The layer holds the container's ids, as the image's layers do (the store shifts them again).
+      const layer = await this.layers.register(translateTarIds(this.layers.diffRW(c.Id), this.layers.idMap), parentChain);
       const now = new Date().toISOString();
       const cfg = c.Config;
       const imageConfig = applyChanges(

@@ -1,6 +1,6 @@
 // A remapped root's identity mapping: container uid/gid ranges laid over the host's subordinate
 // ranges (Docker's order: the owner's ranges by start, container ids from 0 upwards), the host
-// ids of the container's root, and the translation of a container id to its host id.
+// ids of the container's root, and the translation of ids between the container and the host.
 import { InvalidParameter } from '../lib/errors.js';
 import type { SubIdRange } from './subid.js';
 
@@ -40,6 +40,23 @@ export class IdMapping {
   toHost(uid: number, gid: number): [number, number] {
     return [this.toHostUid(uid), this.toHostGid(gid)];
   }
+
+  /**
+   * Host ids as the container sees them (cp out, export, commit, build). A host id outside the
+   * ranges shows as the kernel's overflow id (65534, "nobody"), as it does inside the container.
+   */
+  toContainer(uid: number, gid: number): [number, number] {
+    return [toContainer(this.uidMaps, uid), toContainer(this.gidMaps, gid)];
+  }
+}
+
+const OVERFLOW_ID = 65534;
+
+function toContainer(maps: IdMap[], id: number): number {
+  for (const m of maps) {
+    if (id >= m.hostID && id < m.hostID + m.size) return m.containerID + (id - m.hostID);
+  }
+  return OVERFLOW_ID;
 }
 
 function toMaps(ranges: SubIdRange[]): IdMap[] {

@@ -127,6 +127,93 @@ test('privileged, host network and host pid are refused unless --userns=host', (
   assert.equal(ipc.code, 0, ipc.stderr);
 });
 
+/** `tar -tv --numeric-owner` of a tar on stdin: name → "uid/gid". */
+function owners(tar: Buffer): Map<string, string> {
+  const r = spawnSync('tar', ['-tv', '--numeric-owner', '-f', '-'], { input: tar, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = new Map<string, string>();
+  for (const line of r.stdout.trim().split('\n')) {
+    const f = line.split(/\s+/);
+    out.set(f[5]!.replace(/^\.\//, '').replace(/\/$/, ''), f[1]!);
+  }
+  return out;
+}
+
+function dockerBytes(args: string[]): Buffer {
+  const r = spawnSync('/usr/local/bin/docker', args, { env: d.env, maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr?.toString());
+  return r.stdout;
+}
+
+test('docker cp in gives files the remapped ids on the host and their own ids inside; cp out and export show container ids', async () => {
+  const src = join(d.root, 'cpsrc');
+  await fs.mkdir(src);
+  await fs.writeFile(join(src, 'mine'), 'x');
+  await fs.chown(join(src, 'mine'), 1000, 1001);
+  const c = d.docker(['run', '-d', 'busybox', 'sh', '-c', 'mkdir /owned && chown 5:5 /owned && touch /made && chown 1000:1000 /made && sleep 60']).stdout.trim();
+  try {
+    assert.equal(d.docker(['cp', join(src, 'mine'), `${c}:/owned/`]).code, 0);
+    const inside = d.docker(['exec', c, 'stat', '-c', '%u:%g', '/owned/mine', '/owned']);
+    assert.equal(inside.code, 0, inside.stderr);
+    // The file keeps its ids inside; the directory it went into keeps its owner.
+    assert.deepEqual(inside.stdout.trim().split('\n'), ['1000:1001', '5:5']);
+    const upper = d.docker(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', c]).stdout.trim();
+    const st = await fs.stat(join(upper, 'owned/mine'));
+    assert.deepEqual([st.uid, st.gid], [start + 1000, start + 1001]);
+
+    const out = owners(dockerBytes(['cp', `${c}:/made`, '-']));
+    assert.equal(out.get('made'), '1000/1000');
+    const exp = owners(dockerBytes(['export', c]));
+    assert.equal(exp.get('bin/busybox'), '0/0');
+    assert.equal(exp.get('made'), '1000/1000');
+    assert.equal(exp.get('owned/mine'), '1000/1001');
+  } finally {
+    d.docker(['rm', '-f', c]);
+  }
+});
+
+/** The owners in an image's last layer, from `docker save`. */
+async function lastLayerOwners(image: string): Promise<Map<string, string>> {
+  const dir = await fs.mkdtemp(join(d.root, 'save-'));
+  const x = spawnSync('tar', ['-x', '-C', dir], { input: dockerBytes(['save', image]) });
+  assert.equal(x.status, 0);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+  return owners(readFileSync(join(dir, manifest[0]!.Layers.at(-1)!)));
+}
+
+test('docker commit makes a layer with container ids; diff lists the change', async () => {
+  const name = `cm-${process.pid}`;
+  assert.equal(d.docker(['run', '--name', name, 'busybox', 'sh', '-c', 'touch /committed && chown 1000:2000 /committed']).code, 0);
+  try {
+    assert.match(d.docker(['diff', name]).stdout, /^A \/committed$/m);
+    const cm = d.docker(['commit', name, `committed-${process.pid}`]);
+    assert.equal(cm.code, 0, cm.stderr);
+    assert.equal((await lastLayerOwners(`committed-${process.pid}`)).get('committed'), '1000/2000');
+    const r = d.docker(['run', '--rm', `committed-${process.pid}`, 'stat', '-c', '%u:%g', '/committed']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '1000:2000');
+  } finally {
+    d.docker(['rm', '-f', name]);
+    d.docker(['rmi', `committed-${process.pid}`]);
+  }
+});
+
+test('a build\'s RUN steps make layers with container ids', async () => {
+  const ctx = join(d.root, 'buildctx');
+  await fs.mkdir(ctx);
+  await fs.writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN touch /built && chown 7:8 /built\n');
+  const tag = `built-${process.pid}`;
+  const b = spawnSync('/usr/local/bin/docker', ['build', '-q', '-t', tag, ctx], { env: { ...d.env, DOCKER_BUILDKIT: '0' }, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  try {
+    assert.equal((await lastLayerOwners(tag)).get('built'), '7/8');
+    const r = d.docker(['run', '--rm', tag, 'stat', '-c', '%u:%g', '/built']);
+    assert.equal(r.stdout.trim(), '7:8', r.stderr);
+  } finally {
+    d.docker(['rmi', tag]);
+  }
+});
+
 test('info shows name=userns and the remapped root', () => {
   const r = d.docker(['info', '-f', '{{json .SecurityOptions}} {{.DockerRootDir}}']);
   assert.equal(r.code, 0, r.stderr);
