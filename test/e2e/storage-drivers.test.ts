@@ -29,6 +29,8 @@ class LoopFs {
   private dev = '';
   /** xfs only: whether the kernel took the pquota option (it needs CONFIG_XFS_QUOTA). */
   projectQuotas = false;
+  /** xfs only: why pquota was refused, in the kernel's words where it logged them. */
+  pquotaRefusal = '';
   constructor(
     private readonly kind: 'btrfs' | 'xfs',
     private readonly at: string,
@@ -42,8 +44,11 @@ class LoopFs {
     this.dev = sh('losetup', ['--find', '--show', this.file]);
     mkdirSync(this.at, { recursive: true });
     if (this.kind === 'xfs') {
-      this.projectQuotas = spawnSync('mount', ['-o', 'pquota', this.dev, this.at]).status === 0;
+      const m = spawnSync('mount', ['-o', 'pquota', this.dev, this.at], { encoding: 'utf8' });
+      this.projectQuotas = m.status === 0;
       if (this.projectQuotas) return;
+      const kernel = spawnSync('dmesg', [], { encoding: 'utf8' }).stdout?.split('\n').filter((l) => /XFS.*quota/i.test(l)).pop();
+      this.pquotaRefusal = (kernel ?? m.stderr).replace(/^\[[^\]]*\]\s*/, '').trim();
     }
     sh('mount', [this.dev, this.at]);
   }
@@ -128,9 +133,10 @@ function coreSuite(d: TestDaemon, driver: string): void {
   });
 }
 
-function quotaSuite(d: TestDaemon, driver: string, available: () => boolean = () => true): void {
+/** `unavailable()`: why quotas cannot work here ('' when they can). */
+function quotaSuite(d: TestDaemon, driver: string, unavailable: () => string = () => ''): void {
   test(`${driver}: --storage-opt size=10M stops writes at the limit`, (t) => {
-    if (!available()) return t.skip('the kernel cannot mount xfs with pquota (no CONFIG_XFS_QUOTA)');
+    if (unavailable()) return t.skip(unavailable());
     const small = d.docker(['run', '--rm', '--storage-opt', 'size=10M', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/small bs=1M count=4 && echo wrote']);
     assert.equal(small.code, 0, small.stderr);
     assert.match(small.stdout, /wrote/);
@@ -354,7 +360,7 @@ describe('overlay2 over a loop-mounted xfs with pquota', () => {
     loop.remove();
   });
   coreSuite(d, 'overlay2');
-  quotaSuite(d, 'overlay2', () => loop.projectQuotas);
+  quotaSuite(d, 'overlay2', () => (loop.projectQuotas ? '' : `mount -o pquota refused on this kernel: ${loop.pquotaRefusal || 'no reason logged'}`));
 
   test('overlay2 reports its backing filesystem', () => {
     assert.match(ok(d, ['info', '--format', '{{json .DriverStatus}}']), /\["Backing Filesystem","xfs"\]/);
