@@ -8,6 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { ClientTls } from './tls.js';
 import type { Duplex, Readable } from 'node:stream';
+import { renderJSONMessages, type JSONMessage } from './jsonmessage.js';
 
 /** The newest API version this client speaks; negotiation can only lower it. */
 export const CLIENT_API_VERSION = '1.50';
@@ -50,17 +51,7 @@ export interface PingInfo {
   swarm: string;
 }
 
-/** One line of a JSON-message stream (pull, push, import, load, build). */
-export interface JSONMessage {
-  status?: string;
-  id?: string;
-  progress?: string;
-  progressDetail?: { current?: number; total?: number };
-  stream?: string;
-  error?: string;
-  errorDetail?: { code?: number; message?: string };
-  aux?: unknown;
-}
+export type { JSONMessage } from './jsonmessage.js';
 
 interface Endpoint {
   socketPath?: string;
@@ -353,22 +344,9 @@ export async function* jsonMessages(stream: Readable): AsyncGenerator<JSONMessag
 }
 
 /**
- * Prints a JSON-message stream as the docker CLI does without a terminal: "id: status progress"
- * lines; an error message in the stream ends it with that error.
+ * Prints a JSON-message stream as the docker CLI does: per-layer progress lines redrawn in place
+ * when `out` is a terminal, plain lines otherwise; an error message in the stream ends it with that error.
  */
-export async function displayJSONMessages(stream: Readable, out: NodeJS.WritableStream): Promise<JSONMessage[]> {
-  const seen: JSONMessage[] = [];
-  for await (const msg of jsonMessages(stream)) {
-    seen.push(msg);
-    if (msg.errorDetail?.message || msg.error) throw new Error(msg.errorDetail?.message || msg.error);
-    if (msg.stream !== undefined) {
-      out.write(msg.stream);
-      continue;
-    }
-    if (msg.status === undefined) continue;
-    // Progress bars are redrawn only on terminals; plain output skips them like docker does.
-    if (msg.progressDetail && msg.progress) continue;
-    out.write(msg.id ? `${msg.id}: ${msg.status}\n` : `${msg.status}\n`);
-  }
-  return seen;
+export async function displayJSONMessages(stream: Readable, out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }): Promise<JSONMessage[]> {
+  return renderJSONMessages(jsonMessages(stream), out, { isTerminal: out.isTTY === true, width: out.isTTY ? (out.columns ?? 0) : 0 });
 }
