@@ -112,7 +112,8 @@ export class ExecService {
           tty,
           detachKeys: parseDetachKeys(opts.detachKeys ?? s.config.DetachKeys),
           // The CLI reads the exit code right after the stream ends: record it first.
-          beforeEnd: () => launch.exitCode.then(() => undefined),
+          // (a failed launch rejects exitCode: the stream still ends, and the daemon must not die)
+          beforeEnd: () => launch.exitCode.then(() => undefined, () => undefined),
         });
         attached = done;
       }
@@ -123,8 +124,7 @@ export class ExecService {
     } catch (err) {
       s.running = false;
       s.exitCode = 126;
-      client?.end();
-      throw err;
+      throw err; // the caller owns the client stream and tells it why
     }
     const finished = launch.exitCode.then(
       async (code) => {
@@ -226,6 +226,7 @@ export class ExecService {
       });
       return { exitCode: s.exitCode ?? -1, timedOut };
     } finally {
+      sink.end();
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
       this.sessions.delete(id);

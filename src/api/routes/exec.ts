@@ -3,6 +3,7 @@ import type { Router } from '../router.js';
 import { readJson, sendJson, sendStatus, hijack, qInt } from '../http.js';
 import { InvalidParameter } from '../../lib/errors.js';
 import type { ExecService, ExecConfig } from '../../containers/exec.js';
+import { frameChunk } from '../../containers/attach.js';
 
 export function execRoutes(r: Router, execs: ExecService): void {
   r.post('/containers/:id/exec', async (ctx) => {
@@ -24,8 +25,10 @@ export function execRoutes(r: Router, execs: ExecService): void {
     try {
       await execs.start(s.id, socket, { tty });
     } catch (err) {
-      // The stream is already hijacked: tell the client on it, as dockerd does.
-      socket.end(`${(err as Error).message}\r\n`);
+      // The stream is already hijacked: tell the client on it, as dockerd does (on stdout,
+      // framed like any output when there is no TTY).
+      const text = Buffer.from(`${(err as Error).message}\r\n`);
+      if (!socket.destroyed) socket.end(tty ? text : frameChunk(1, text));
     }
   });
 
