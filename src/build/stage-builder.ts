@@ -4,7 +4,7 @@
 // legacy builder writes them.
 import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { InvalidParameter, NotFound } from '../lib/errors.js';
@@ -405,7 +405,7 @@ export class StageBuilder {
           const rels = await resolveSources(tree, src, what);
           for (const rel of rels) {
             items.push({ tree, rel, unpack: i.kind === 'ADD' && isContext });
-            hashes.push(isContext ? await hashSource(tree, rel) : `${fromImage!.id}:${rel}`);
+            if (isContext) hashes.push(await hashSource(tree, rel));
           }
         }
         for (const c of i.sourceContents) {
@@ -421,24 +421,41 @@ export class StageBuilder {
       if ((sourceCount > 1 || items.length > 1) && !dest.endsWith('/')) {
         throw new InvalidParameter(`When using ${what} with more than one source file, the destination must be a directory and end with a /`);
       }
-      const doCopy = async (tree: SourceTree, isContext: boolean) => {
-        await collect(tree, isContext);
+      const flags = [i.kind === 'COPY' && i.from ? `--from=${i.from} ` : '', i.chown ? `--chown=${i.chown} ` : '', i.chmod ? `--chmod=${i.chmod} ` : ''].join('');
+      const step = (contents: string[], single: boolean) => {
+        const srcHash = (single ? 'file:' : 'multi:') + createHash('sha256').update(contents.join('\n')).digest('hex');
+        const createdBy = nopCreatedBy(this.shell, `${what} ${flags}${srcHash} in ${dest} `);
+        return { createdBy, parts: { parent: this.imageId, createdBy, contents, extra: { config: JSON.stringify(this.img.config) } } };
+      };
+      const copyAndCommit = async (createdBy: string, key: string) => {
         if (items.length > 1 && !dest.endsWith('/')) {
           throw new InvalidParameter(`When using ${what} with more than one source file, the destination must be a directory and end with a /`);
         }
-        const srcHash = (items.length === 1 ? 'file:' : 'multi:') + (await import('node:crypto')).createHash('sha256').update(hashes.join('\n')).digest('hex');
-        const flags = [i.kind === 'COPY' && i.from ? `--from=${i.from} ` : '', i.chown ? `--chown=${i.chown} ` : '', i.chmod ? `--chmod=${i.chmod} ` : ''].join('');
-        const createdBy = nopCreatedBy(this.shell, `${what} ${flags}${srcHash} in ${dest} `);
-        const { hit, key } = await this.fromCache({ parent: this.imageId, createdBy, contents: hashes, extra: { config: JSON.stringify(this.img.config) } });
-        if (hit) return;
         const { layer } = await withScratchLayer(this.env.layers, chainIdOf(this.img.rootfs.diff_ids), (root) => copyInto(root, { items, dest, chown: i.chown, chmod: i.chmod, what }), () => true);
         await this.commit(createdBy, key, layer);
       };
       if (fromImage) {
+        // An image never changes: its id and the source patterns decide the result, so the cache
+        // is asked before its filesystem is mounted (a mount and unmount per hit otherwise).
         const img = fromImage;
-        await withScratchLayer(this.env.layers, chainIdOf(img.config.rootfs.diff_ids), (root) => doCopy({ root, excluded: () => false }, false), () => false);
+        const { createdBy, parts } = step(i.sourcePaths.map((src) => `${img.id}:${src}`), i.sourcePaths.length === 1 && !/[*?[]/.test(i.sourcePaths[0]!));
+        const { hit, key } = await this.fromCache(parts);
+        if (hit) return;
+        await withScratchLayer(
+          this.env.layers,
+          chainIdOf(img.config.rootfs.diff_ids),
+          async (root) => {
+            await collect({ root, excluded: () => false }, false);
+            await copyAndCommit(createdBy, key);
+          },
+          () => false,
+        );
       } else {
-        await doCopy(this.env.context, true);
+        await collect(this.env.context, true);
+        const { createdBy, parts } = step(hashes, items.length === 1);
+        const { hit, key } = await this.fromCache(parts);
+        if (hit) return;
+        await copyAndCommit(createdBy, key);
       }
     } finally {
       for (const d of tmpDirs) await fs.rm(d, { recursive: true, force: true });
