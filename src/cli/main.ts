@@ -31,6 +31,7 @@ import { attachCommand } from './commands/attach.js';
 import { eventsCommand } from './commands/events.js';
 import { systemDfCommand } from './commands/system-df.js';
 import { contextGroup } from './commands/context.js';
+import { makeCompletionCommand } from './commands/completion.js';
 
 const globalFlags: FlagSpec[] = [
   { name: 'config', kind: 'string', help: 'Location of client config files', default: `${process.env.HOME ?? '/root'}/.docker` },
@@ -45,6 +46,9 @@ const globalFlags: FlagSpec[] = [
   { name: 'tlsverify', kind: 'bool', help: 'Use TLS and verify the remote' },
   { name: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
 ];
+
+// Reads the tree lazily: the tables below are complete by the time a script is generated.
+const completionCommand = makeCompletionCommand(() => ({ globalFlags, topLevel, groups, aliases: aliasNames }));
 
 /** The "Common Commands" of the root help, in Docker's order. */
 const commonNames = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'version', 'info'];
@@ -64,6 +68,7 @@ const topLevel: Command[] = [
   attachCommand,
   bootstrapCommand,
   commitCommand,
+  completionCommand,
   cpCommand,
   createCommand,
   diffCommand,
