@@ -9,6 +9,7 @@ import { newId } from '../lib/ids.js';
 import type { Logger } from '../lib/log.js';
 import type { EventBus } from '../daemon/events.js';
 import type { ContainerRecord } from '../containers/model.js';
+import { AddressPool6, contains6, parseCidr6, parseIp6, resolveIpv6Config, type Cidr6 } from './ipam/ipv6.js';
 import { AddressPool, DEFAULT_POOLS, pickSubnet, resolveIpamConfig, type IpamConfigIn, type PoolSpec } from './ipam/ipam.js';
 import { contains, formatCidr, formatIp, isIp, parseCidr, parseIp, type Cidr } from './ipam/cidr.js';
 import { NetworkStore } from './store.js';
@@ -23,7 +24,7 @@ import { applyScript, syncForeignForward } from './nft/nft.js';
 import { renderRuleset, type PortRule } from './nft/ruleset.js';
 import { resolvePorts, validatePortBindings, type PortBindings } from './ports.js';
 import { macForIp, userBridgeName, type DaemonNetNames } from './naming.js';
-import type { Attachment, ContainerNetworking, DriverName, Endpoint, IpamConfigEntry, NetworkRecord, PortMapping } from './model.js';
+import { ipv6Config, type Attachment, type ContainerNetworking, type DriverName, type Endpoint, type IpamConfigEntry, type NetworkRecord, type PortMapping } from './model.js';
 import { UserlandProxies } from './proxy.js';
 import { EmbeddedDns, dnsEndpoint } from './dns/embedded-dns.js';
 import { rewriteResolvConf, type DnsSettings } from './dns/resolv-conf.js';
@@ -94,6 +95,7 @@ export class NetworkController {
   readonly sandboxes: Sandboxes;
   private readonly networks = new Map<string, NetworkRecord>();
   private readonly pools = new Map<string, AddressPool>();
+  private readonly pools6 = new Map<string, AddressPool6>();
   private readonly ctrs = new Map<string, ContainerNetworking>();
   private readonly drivers: Record<DriverName, NetworkDriver>;
   private readonly proxies = new UserlandProxies();
@@ -124,12 +126,17 @@ export class NetworkController {
     await this.ensurePredefined();
     for (const n of this.networks.values()) {
       if (n.IPAM.Config[0]) this.pools.set(n.Id, new AddressPool(n.IPAM.Config[0]));
+      const v6 = ipv6Config(n);
+      if (v6) this.pools6.set(n.Id, new AddressPool6(v6));
       // After a reboot the bridges are gone; bring them back as they were.
       if (n.Driver === 'bridge') await this.drivers.bridge.createNetwork(n);
       await this.dns.networkUp(n);
     }
     for (const c of this.ctrs.values()) {
-      for (const a of c.attachments) if (a.endpoint) this.pools.get(a.networkId)?.reserve(a.endpoint.ip);
+      for (const a of c.attachments) {
+        if (a.endpoint) this.pools.get(a.networkId)?.reserve(a.endpoint.ip);
+        if (a.endpoint?.ip6) this.pools6.get(a.networkId)?.reserve(a.endpoint.ip6);
+      }
       if (this.o.userlandProxy) this.startProxies(c);
     }
     await this.applyFirewall(true);
@@ -254,11 +261,14 @@ export class NetworkController {
     const driver = req.Driver || 'bridge';
     if (driver === 'host' || driver === 'null') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
     if (driver !== 'bridge' && driver !== 'macvlan') throw new NotFound(`plugin "${driver}" not found`);
-    if (req.EnableIPv6) throw new InvalidParameter('IPv6 networks are not supported by Berth yet');
     const ipamDriver = req.IPAM?.Driver || 'default';
     if (ipamDriver !== 'default') throw new NotFound(`plugin "${ipamDriver}" not found`);
-    const configs = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet || !c.Subnet.includes(':'));
+    const isV6 = (c: IpamConfigIn) => !!(c.Subnet?.includes(':') || (!c.Subnet && c.Gateway?.includes(':')));
+    const configs = (req.IPAM?.Config ?? []).filter((c) => !isV6(c));
     if (configs.length > 1) throw new InvalidParameter('Berth supports one IPv4 subnet per network');
+    const configs6 = req.EnableIPv6 ? (req.IPAM?.Config ?? []).filter(isV6) : [];
+    if (configs6.length > 1) throw new InvalidParameter('Berth supports one IPv6 subnet per network');
+    if (configs6[0] && !configs6[0].Subnet) throw new InvalidParameter(`no matching subnet for gateway ${configs6[0].Gateway}`);
     const options = { ...(req.Options ?? {}) };
     if (driver === 'macvlan') validateMacvlanOptions(options);
     else validateBridgeOptions(options);
@@ -271,16 +281,20 @@ export class NetworkController {
     const ipam = resolveIpamConfig(configs[0] ?? {}, () => pickSubnet(this.o.pools ?? DEFAULT_POOLS, [...mine, ...routes]), mine);
     // The gateway of a macvlan network is a router on the parent's LAN: none unless given (Docker 28).
     if (driver === 'macvlan' && !configs[0]?.Gateway) ipam.Gateway = '';
+    const ipam6 = req.EnableIPv6 ? resolveIpv6Config(configs6[0], this.subnets6()) : undefined;
+    // As for IPv4: a macvlan network's router is on the parent's LAN, so none unless given.
+    if (ipam6 && driver === 'macvlan' && !configs6[0]?.Gateway) ipam6.Gateway = '';
     const n: NetworkRecord = {
       Id: id,
       Name: name,
       Driver: driver,
+      ...(ipam6 ? { EnableIPv6: true } : {}),
       Created: new Date().toISOString(),
       Internal: !!req.Internal,
       Attachable: !!req.Attachable,
       Options: options,
       Labels: { ...(req.Labels ?? {}) },
-      IPAM: { Driver: 'default', Options: req.IPAM?.Options ?? {}, Config: [ipam] },
+      IPAM: { Driver: 'default', Options: req.IPAM?.Options ?? {}, Config: ipam6 ? [ipam, ipam6] : [ipam] },
       bridge,
       userSubnet: !!configs[0]?.Subnet,
     };
@@ -289,11 +303,13 @@ export class NetworkController {
       await this.drivers[n.Driver].createNetwork(n);
       this.networks.set(n.Id, n);
       this.pools.set(n.Id, new AddressPool(ipam));
+      if (ipam6) this.pools6.set(n.Id, new AddressPool6(ipam6));
       await this.applyFirewall(true);
       await this.store.saveNetwork(n);
     } catch (err) {
       this.networks.delete(n.Id);
       this.pools.delete(n.Id);
+      this.pools6.delete(n.Id);
       await this.drivers[n.Driver].deleteNetwork(n).catch(() => undefined);
       await this.applyFirewall(true).catch(() => undefined);
       throw err;
@@ -315,6 +331,7 @@ export class NetworkController {
     await this.drivers[n.Driver].deleteNetwork(n);
     this.networks.delete(n.Id);
     this.pools.delete(n.Id);
+    this.pools6.delete(n.Id);
     await this.store.removeNetwork(n.Id);
     await this.applyFirewall(true);
     this.o.events.publish('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
@@ -374,6 +391,13 @@ export class NetworkController {
   }
 
   private checkEndpointConfig(n: NetworkRecord, cfg: Attachment['config']): void {
+    const ip6 = cfg.IPAMConfig?.IPv6Address;
+    if (ip6) {
+      const v6 = ipv6Config(n);
+      if (n.predefined) throw new InvalidParameter('user specified IP address is supported on user defined networks only');
+      if (!v6) throw new InvalidParameter(`network ${n.Name} has no IPv6 (created without --ipv6): cannot use the IPv6 address ${ip6}`);
+      if (!contains6(parseCidr6(v6.Subnet), parseIp6(ip6))) throw new InvalidParameter(`no configured subnet or ip-range contain the IP address ${ip6}`);
+    }
     const ip = cfg.IPAMConfig?.IPv4Address;
     if (cfg.Aliases?.length && (n.predefined || !this.drivers[n.Driver].endpoints)) throw new InvalidParameter('network-scoped alias is supported only for containers in user defined networks');
     if (!ip) return;
@@ -426,7 +450,8 @@ export class NetworkController {
       throw err;
     }
     const hostname = c.Config.Hostname ?? c.Id.slice(0, 12);
-    return { ...info, hostGateway: this.hostGateway(), netns: rec.sandbox, hosts: rec.attachments.filter((a) => a.endpoint).map((a) => `${a.endpoint!.ip}\t${hostname}`) };
+    const hosts = rec.attachments.flatMap((a) => (a.endpoint ? [a.endpoint.ip, ...(a.endpoint.ip6 ? [a.endpoint.ip6] : [])] : [])).map((ip) => `${ip}\t${hostname}`);
+    return { ...info, hostGateway: this.hostGateway(), netns: rec.sandbox, hosts };
   }
 
   private linkLookup(bridgeId: string) {
@@ -451,7 +476,20 @@ export class NetworkController {
       pool.reserve(wanted);
       ip = wanted;
     } else ip = pool.allocate();
+    let ip6: string | undefined;
+    const pool6 = this.pools6.get(n.Id);
+    const wanted6 = a.config.IPAMConfig?.IPv6Address;
+    try {
+      if (pool6 && wanted6) {
+        pool6.reserve(wanted6);
+        ip6 = wanted6;
+      } else if (pool6) ip6 = pool6.allocate();
+    } catch (err) {
+      pool.release(ip);
+      throw err;
+    }
     const cfg = n.IPAM.Config[0]!;
+    const cfg6 = ipv6Config(n);
     const used = new Set(rec.attachments.map((x) => x.endpoint?.ifname).filter(Boolean));
     let i = 0;
     while (used.has(`eth${i}`)) i++;
@@ -463,11 +501,13 @@ export class NetworkController {
       mac: a.config.MacAddress || macForIp(ip),
       hostVeth: `veth${randomBytes(4).toString('hex').slice(0, 7)}`,
       ifname: `eth${i}`,
+      ...(ip6 && cfg6 ? { ip6, prefix6: Number(cfg6.Subnet.split('/')[1]), gateway6: cfg6.Gateway } : {}),
     };
     try {
       await this.drivers[n.Driver].join(n, ep, { netns: rec.sandbox!, defaultRoute: rec.attachments.find((x) => !this.networks.get(x.networkId)?.Internal) === a });
     } catch (err) {
       pool.release(ip);
+      if (ip6) pool6?.release(ip6);
       throw err;
     }
     a.endpoint = ep;
@@ -497,6 +537,7 @@ export class NetworkController {
       const gone = this.drivers[n.Driver].leave(n, a.endpoint, this.ctrs.get(c.Id)?.sandbox).catch((err) => this.o.log.warn(`leave ${n.Name}: ${errorMessage(err)}`));
       if (!background) await gone;
       this.pools.get(n.Id)?.release(a.endpoint.ip);
+      if (a.endpoint.ip6) this.pools6.get(n.Id)?.release(a.endpoint.ip6);
       this.o.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
     }
     a.endpoint = undefined;
@@ -617,6 +658,13 @@ export class NetworkController {
     return this.list()
       .filter((n) => n.Id !== except && n.IPAM.Config[0])
       .map((n) => parseCidr(n.IPAM.Config[0]!.Subnet));
+  }
+
+  private subnets6(): Cidr6[] {
+    return this.list().flatMap((n) => {
+      const c = ipv6Config(n);
+      return c ? [parseCidr6(c.Subnet)] : [];
+    });
   }
 
   private hasEndpoints(networkId: string): boolean {

@@ -21,7 +21,10 @@ export interface NetworkRecord {
   Attachable: boolean;
   Options: Record<string, string>;
   Labels: Record<string, string>;
+  /** IPAM.Config[0] is the IPv4 entry; an `--ipv6` network has its IPv6 entry after it. */
   IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfigEntry[] };
+  /** `--ipv6`: endpoints get an address from the IPv6 entry of IPAM.Config too. */
+  EnableIPv6?: boolean;
   /** The Linux bridge (bridge driver). */
   bridge?: string;
   /** bridge, host and none: made by the daemon, never removed. */
@@ -39,6 +42,10 @@ export interface Endpoint {
   prefix: number;
   gateway: string;
   mac: string;
+  /** On an `--ipv6` network: the endpoint's IPv6 address, prefix length and gateway ('' without one). */
+  ip6?: string;
+  prefix6?: number;
+  gateway6?: string;
   /** Host end of the veth pair. */
   hostVeth: string;
   /** Name inside the container (eth0, eth1 …). */
@@ -48,7 +55,7 @@ export interface Endpoint {
 /** API EndpointSettings the client asked for (IPAMConfig, Aliases …), kept as given. */
 export interface Attachment {
   networkId: string;
-  config: { IPAMConfig?: { IPv4Address?: string } | null; Aliases?: string[] | null; MacAddress?: string; [k: string]: unknown };
+  config: { IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null; Aliases?: string[] | null; MacAddress?: string; [k: string]: unknown };
   endpoint?: Endpoint;
 }
 
@@ -65,4 +72,9 @@ export interface ContainerNetworking {
   ports: PortMapping[];
   /** Network namespace path while running with a sandbox of Berth's. */
   sandbox?: string;
+}
+
+/** The IPv6 entry of a network's IPAM config, if it has one. */
+export function ipv6Config(n: NetworkRecord): IpamConfigEntry | undefined {
+  return n.EnableIPv6 ? n.IPAM.Config.find((c) => c.Subnet.includes(':')) : undefined;
 }

@@ -80,6 +80,45 @@ test('a running container connected to its first user network gets the embedded 
   }
 });
 
+test('--ipv6 with a ULA subnet: addresses inside, ping6 between containers, AAAA from the embedded DNS, inspect', () => {
+  const net = `v6-${tag}`;
+  const prefix = `fd${tag.slice(0, 2)}:${tag.slice(2)}:1`;
+  const a = `v6a-${tag}`;
+  const b = `v6b-${tag}`;
+  ok(['network', 'create', '--ipv6', '--subnet', `${prefix}::/64`, net]);
+  try {
+    const cfg = JSON.parse(ok(['network', 'inspect', net, '--format', '{{json .IPAM.Config}}'])) as { Subnet: string; Gateway?: string }[];
+    assert.deepEqual(cfg[1], { Subnet: `${prefix}::/64`, Gateway: `${prefix}::1` });
+    assert.equal(ok(['network', 'inspect', net, '--format', '{{.EnableIPv6}}']).trim(), 'true');
+    ok(['run', '-d', '--name', a, '--network', net, 'busybox', 'sleep', '300']);
+    ok(['run', '-d', '--name', b, '--network', net, '--ip6', `${prefix}::99`, 'busybox', 'sleep', '300']);
+    assert.match(ok(['exec', a, 'ip', '-o', '-6', 'addr', 'show', 'eth0']), new RegExp(`inet6 ${prefix}::2/64`));
+    assert.match(ok(['exec', a, 'ip', '-6', 'route']), new RegExp(`default via ${prefix}::1`));
+    const ping = d.docker(['exec', a, 'ping6', '-c', '1', '-W', '5', `${prefix}::99`]);
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+    const look = d.docker(['exec', a, 'nslookup', '-type=aaaa', b]);
+    assert.equal(look.code, 0, look.stdout + look.stderr);
+    assert.match(look.stdout, new RegExp(`Address: ${prefix}::99`));
+    const byName = d.docker(['exec', a, 'ping', '-6', '-c', '1', '-W', '5', b]);
+    assert.equal(byName.code, 0, byName.stdout + byName.stderr);
+    const members = JSON.parse(ok(['network', 'inspect', net, '--format', '{{json .Containers}}'])) as Record<string, { Name: string; IPv6Address: string }>;
+    assert.equal(Object.values(members).find((m) => m.Name === b)?.IPv6Address, `${prefix}::99/64`);
+    assert.equal(ok(['inspect', b, '--format', `{{(index .NetworkSettings.Networks "${net}").GlobalIPv6Address}}`]).trim(), `${prefix}::99`);
+    // Bad input leaves nothing: an overlapping IPv6 subnet, a used static address.
+    const before = ok(['network', 'ls', '-q']);
+    const overlap = d.docker(['network', 'create', '--ipv6', '--subnet', `${prefix}:0:8000::/65`, `v6o-${tag}`]);
+    assert.notEqual(overlap.code, 0);
+    assert.match(overlap.stderr, /Pool overlaps with other one on this address space/);
+    assert.equal(ok(['network', 'ls', '-q']), before);
+    const used = d.docker(['run', '--rm', '--network', net, '--ip6', `${prefix}::99`, 'busybox', 'true']);
+    assert.notEqual(used.code, 0);
+    assert.match(used.stderr, /Address already in use/);
+  } finally {
+    d.docker(['rm', '-f', a, b]);
+    d.docker(['network', 'rm', net]);
+  }
+});
+
 test('host-gateway-ip overrides what host-gateway stands for', async () => {
   await d.terminate();
   const cfg = JSON.parse(readFileSync(d.configFile, 'utf8')) as Record<string, unknown>;

@@ -8,7 +8,7 @@ import { portsView, summaryPorts } from '../../network/ports.js';
 export function networkOut(n: NetworkRecord, members: ReturnType<NetworkController['membersOf']> | undefined): Record<string, unknown> {
   const containers: Record<string, unknown> = {};
   for (const m of members ?? []) {
-    containers[m.id] = { Name: m.name, EndpointID: m.ep.Id, MacAddress: m.ep.mac, IPv4Address: `${m.ep.ip}/${m.ep.prefix}`, IPv6Address: '' };
+    containers[m.id] = { Name: m.name, EndpointID: m.ep.Id, MacAddress: m.ep.mac, IPv4Address: `${m.ep.ip}/${m.ep.prefix}`, IPv6Address: m.ep.ip6 ? `${m.ep.ip6}/${m.ep.prefix6}` : '' };
   }
   return {
     Name: n.Name,
@@ -17,8 +17,9 @@ export function networkOut(n: NetworkRecord, members: ReturnType<NetworkControll
     Scope: 'local',
     Driver: n.Driver,
     EnableIPv4: true,
-    EnableIPv6: false,
-    IPAM: { Driver: n.IPAM.Driver, Options: n.IPAM.Options, Config: n.IPAM.Config },
+    EnableIPv6: !!n.EnableIPv6,
+    // dockerd leaves out an empty Gateway (a macvlan network without --gateway).
+    IPAM: { Driver: n.IPAM.Driver, Options: n.IPAM.Options, Config: n.IPAM.Config.map(({ Gateway, ...c }) => (Gateway ? { ...c, Gateway } : c)) },
     Internal: n.Internal,
     Attachable: n.Attachable,
     Ingress: false,
@@ -34,7 +35,7 @@ function endpointOut(n: NetworkRecord, a: Attachment): Record<string, unknown> {
   const ep = a.endpoint;
   const aliases = a.config.Aliases?.length ? a.config.Aliases : null;
   return {
-    IPAMConfig: a.config.IPAMConfig?.IPv4Address ? { IPv4Address: a.config.IPAMConfig.IPv4Address } : null,
+    IPAMConfig: a.config.IPAMConfig?.IPv4Address || a.config.IPAMConfig?.IPv6Address ? { ...(a.config.IPAMConfig.IPv4Address ? { IPv4Address: a.config.IPAMConfig.IPv4Address } : {}), ...(a.config.IPAMConfig.IPv6Address ? { IPv6Address: a.config.IPAMConfig.IPv6Address } : {}) } : null,
     Links: null,
     Aliases: aliases,
     MacAddress: ep?.mac ?? '',
@@ -45,9 +46,9 @@ function endpointOut(n: NetworkRecord, a: Attachment): Record<string, unknown> {
     Gateway: ep?.gateway ?? '',
     IPAddress: ep?.ip ?? '',
     IPPrefixLen: ep?.prefix ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: ep?.gateway6 ?? '',
+    GlobalIPv6Address: ep?.ip6 ?? '',
+    GlobalIPv6PrefixLen: ep?.prefix6 ?? 0,
     DNSNames: n.predefined ? null : ep ? [...(aliases ?? [])] : null,
   };
 }

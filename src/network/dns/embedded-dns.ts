@@ -103,6 +103,7 @@ export class EmbeddedDns {
           networkId: n.Id,
           networkName: n.Name,
           ip: a.endpoint.ip,
+          ...(a.endpoint.ip6 ? { ip6: a.endpoint.ip6 } : {}),
           aliases: (a.config.Aliases ?? []).filter(Boolean),
           links: links.map(parseLink),
         };

@@ -10,6 +10,8 @@ export interface DnsEndpoint {
   networkId: string;
   networkName: string;
   ip: string;
+  /** On an `--ipv6` network. */
+  ip6?: string;
   /** --network-alias / network connect --alias. */
   aliases: string[];
   /** Links this container declared on this network: `alias` resolves to `target` (a name or id) for it alone. */
@@ -42,26 +44,28 @@ export class NameTable {
 
   /**
    * Addresses for a name, or undefined when it is none of the asker's networks' names (then it
-   * goes to the upstream servers, unless it is `local`).
+   * goes to the upstream servers, unless it is `local`). `v6` asks for the IPv6 addresses of the
+   * same endpoints (an empty list: the name is known but has none).
    */
-  resolve(askerId: string, qname: string): string[] | undefined {
+  resolve(askerId: string, qname: string, v6 = false): string[] | undefined {
     const q = canon(qname);
-    const ips: string[] = [];
+    const found: DnsEndpoint[] = [];
     for (const mine of this.askerEndpoints(askerId)) {
       const peers = this.byNetwork.get(mine.networkId) ?? [];
       const net = canon(mine.networkName);
       const keys = [q];
       if (q.endsWith(`.${net}`)) keys.push(q.slice(0, -net.length - 1));
       for (const key of keys) {
-        for (const e of peers) if (matches(e, key)) ips.push(e.ip);
+        for (const e of peers) if (matches(e, key)) found.push(e);
         for (const l of mine.links) {
           if (canon(l.alias) !== key) continue;
           const t = peers.find((e) => canon(e.name) === canon(l.target) || e.containerId.startsWith(l.target));
-          if (t) ips.push(t.ip);
+          if (t) found.push(t);
         }
       }
     }
-    return ips.length ? [...new Set(ips)] : undefined;
+    if (!found.length) return undefined;
+    return [...new Set(found.flatMap((e) => (v6 ? (e.ip6 ? [e.ip6] : []) : [e.ip])))];
   }
 
   /**

@@ -58,8 +58,12 @@ export class Resolver {
     }
     const ips = table.resolve(asker, q.name);
     if (!ips) return table.isLocal(asker, q.name) ? { rcode: RCODE.NXDOMAIN, answers: [] } : undefined;
-    // Networks are IPv4 only: a known name has no AAAA records (NOERROR, no answers), so
-    // resolvers do not fall back to searching other domains for it.
+    if (q.type === TYPE.AAAA) {
+      // A known name without IPv6 addresses (an IPv4-only network) is NOERROR without records, so
+      // resolvers do not fall back to searching other domains for it.
+      const ips6 = table.resolve(asker, q.name, true) ?? [];
+      return { rcode: RCODE.NOERROR, answers: ips6.map((ip) => ({ name: q.name, type: TYPE.AAAA, class: CLASS_IN, ttl: TTL, data: ip })) };
+    }
     if (q.type !== TYPE.A && q.type !== TYPE.ANY) return { rcode: RCODE.NOERROR, answers: [] };
     return { rcode: RCODE.NOERROR, answers: ips.map((ip) => ({ name: q.name, type: TYPE.A, class: CLASS_IN, ttl: TTL, data: ip })) };
   }

@@ -2,8 +2,8 @@
 // veth pair with one end on the bridge and the other (eth0 …) in the container's namespace.
 import { InvalidParameter } from '../../lib/errors.js';
 import { ipBatch, ipBatchForce, linkExists, setSysctl } from '../iproute.js';
-import type { Endpoint, NetworkRecord } from '../model.js';
-import type { JoinOptions, NetworkDriver } from './driver.js';
+import { ipv6Config, type Endpoint, type NetworkRecord } from '../model.js';
+import { endpointAddressLines, type JoinOptions, type NetworkDriver } from './driver.js';
 
 export const OPT = {
   name: 'com.docker.network.bridge.name',
@@ -43,8 +43,15 @@ export class BridgeDriver implements NetworkDriver {
     const cfg = n.IPAM.Config[0]!;
     const prefix = cfg.Subnet.split('/')[1];
     const mtu = n.Options[OPT.mtu];
+    const v6 = ipv6Config(n);
     if (!(await linkExists(br))) {
-      await ipBatch([`link add name ${br} type bridge`, ...(mtu ? [`link set ${br} mtu ${mtu}`] : []), `addr add ${cfg.Gateway}/${prefix} dev ${br}`, `link set ${br} up`]);
+      await ipBatch([
+        `link add name ${br} type bridge`,
+        ...(mtu ? [`link set ${br} mtu ${mtu}`] : []),
+        `addr add ${cfg.Gateway}/${prefix} dev ${br}`,
+        ...(v6 ? [`addr add ${v6.Gateway}/${v6.Subnet.split('/')[1]} dev ${br} nodad`] : []),
+        `link set ${br} up`,
+      ]);
     }
     if (this.routeLocalnet) await setSysctl(`net/ipv4/conf/${br}/route_localnet`, '1');
   }
@@ -60,8 +67,7 @@ export class BridgeDriver implements NetworkDriver {
       `link add ${ep.hostVeth}${m} type veth peer name ${ep.ifname} address ${ep.mac}${m} netns ${o.netns}`,
       `link set ${ep.hostVeth} master ${n.bridge} up`,
     ]);
-    const inside = [`link set lo up`, `addr add ${ep.ip}/${ep.prefix} dev ${ep.ifname}`, `link set ${ep.ifname} up`];
-    if (o.defaultRoute && !n.Internal) inside.push(`route add default via ${ep.gateway} dev ${ep.ifname}`);
+    const inside = endpointAddressLines(ep, o.defaultRoute && !n.Internal);
     try {
       await ipBatch(inside, o.netns);
     } catch (err) {

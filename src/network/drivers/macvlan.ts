@@ -4,7 +4,7 @@
 import { Conflict, InvalidParameter, NotImplemented, errorMessage } from '../../lib/errors.js';
 import { ipBatch, ipBatchForce, linkDetails } from '../iproute.js';
 import type { Endpoint, NetworkRecord } from '../model.js';
-import type { JoinOptions, NetworkDriver } from './driver.js';
+import { endpointAddressLines, type JoinOptions, type NetworkDriver } from './driver.js';
 
 export const MACVLAN_OPT = { parent: 'parent', mode: 'macvlan_mode' } as const;
 const MODES = ['bridge', 'private', 'vepa', 'passthru'];
@@ -93,9 +93,8 @@ export class MacvlanDriver implements NetworkDriver {
     const mode = n.Options[MACVLAN_OPT.mode] || 'bridge';
     // Made inside the sandbox at once: the parent is looked up in the host's namespace, the new link lives in the container's.
     await ipBatch([`link add link ${parent} name ${ep.ifname} netns ${o.netns} address ${ep.mac} type macvlan mode ${mode}`]);
-    const inside = [`link set lo up`, `addr add ${ep.ip}/${ep.prefix} dev ${ep.ifname}`, `link set ${ep.ifname} up`];
     // Without a gateway (Docker allocates none for macvlan) there is no default route at all.
-    if (o.defaultRoute && !n.Internal && ep.gateway) inside.push(`route add default via ${ep.gateway} dev ${ep.ifname}`);
+    const inside = endpointAddressLines(ep, o.defaultRoute && !n.Internal);
     try {
       await ipBatch(inside, o.netns);
     } catch (err) {
