@@ -324,8 +324,9 @@ export class NetworkController {
     if (n.predefined) throw new Forbidden(`${n.Name} is a pre-defined network and cannot be removed`);
     const active = [...this.ctrs.values()].filter((c) => c.attachments.some((a) => a.networkId === n.Id && a.endpoint));
     if (active.length) {
-      const names = active.map((c) => this.containers?.find(c.containerId)?.Name.slice(1) ?? c.containerId.slice(0, 12));
-      throw new Forbidden(`error while removing network: network ${n.Name} has active endpoints (${names.map((x) => `name:"${x}"`).join(', ')})`);
+      // As dockerd 28: each endpoint by its container's name and its own short id.
+      const eps = active.map((c) => `name:"${this.containers?.find(c.containerId)?.Name.slice(1) ?? c.containerId.slice(0, 12)}" id:"${c.attachments.find((a) => a.networkId === n.Id)!.endpoint!.Id.slice(0, 12)}"`);
+      throw new Forbidden(`error while removing network: network ${n.Name} has active endpoints (${eps.join(', ')})`);
     }
     await this.dns.networkDown(n.Id);
     await this.drivers[n.Driver].deleteNetwork(n);
