@@ -336,6 +336,8 @@ export async function tarSplitSize(tarSplitPath: string): Promise<number> {
 }
 
 const ZEROS = Buffer.alloc(64 * 1024);
+/** Bodies are read back in large pieces: fewer reads and fewer, larger chunks for push's gzip. */
+const BODY_READ = 1 << 20;
 
 /** A body path from the file, refused when it could leave the layer directory. */
 async function bodyFile(layerDir: string, rel: string): Promise<string> {
@@ -371,7 +373,7 @@ export function layerTarStream(layerDir: string, tarSplitPath: string): Readable
         let got = 0;
         try {
           if (line.n > 0) {
-            for await (const chunk of fh.createReadStream({ start: 0, end: line.n - 1, autoClose: false }) as AsyncIterable<Buffer>) {
+            for await (const chunk of fh.createReadStream({ start: 0, end: line.n - 1, autoClose: false, highWaterMark: BODY_READ }) as AsyncIterable<Buffer>) {
               got += chunk.length;
               yield chunk;
             }

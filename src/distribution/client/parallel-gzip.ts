@@ -4,62 +4,78 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import type { GzipJob, GzipResult } from './gzip-worker.js';
 
+/** Bytes per gzip member: large enough that the per-member header and dictionary restart cost nothing. */
 const CHUNK = 2 << 20;
 
 interface Task {
+  job: GzipJob;
+  transfer: ArrayBuffer[];
   resolve(b: Buffer): void;
   reject(e: Error): void;
 }
 
+/**
+ * Workers take the next chunk as soon as they are free (not round robin), so one worker that the
+ * scheduler holds back on a busy machine does not leave the other idle with chunks queued behind it.
+ */
 class GzipPool {
-  private workers: Worker[] = [];
-  private tasks = new Map<number, Task>();
-  private nextId = 0;
-  private turn = 0;
-  private busy = 0;
+  private idle: Worker[] = [];
+  private running = new Map<Worker, Task>();
+  private queue: Task[] = [];
+  private started = 0;
 
   constructor(readonly size: number) {}
 
-  private start(): void {
-    const url = new URL('./gzip-worker.js', import.meta.url);
-    for (let i = 0; i < this.size; i++) {
-      const w = new Worker(url);
-      w.unref();
-      w.on('message', (m: { id: number; data: Uint8Array }) => {
-        const t = this.tasks.get(m.id);
-        this.tasks.delete(m.id);
-        this.release();
-        t?.resolve(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-      });
-      w.on('error', (err) => {
-        for (const t of this.tasks.values()) t.reject(err);
-        this.tasks.clear();
-        this.workers = [];
-      });
-      this.workers.push(w);
+  private spawn(): void {
+    const w = new Worker(new URL('./gzip-worker.js', import.meta.url));
+    this.started++;
+    w.unref();
+    w.on('message', (m: GzipResult) => {
+      const t = this.running.get(w);
+      this.running.delete(w);
+      t?.resolve(Buffer.from(m.buffer, m.byteOffset, m.byteLength));
+      this.idle.push(w);
+      this.next();
+    });
+    w.on('error', (err) => {
+      this.running.get(w)?.reject(err);
+      this.running.delete(w);
+      this.idle = this.idle.filter((x) => x !== w);
+      this.started--;
+      // The queue is served by a replacement: one crashed worker fails only the chunk it held.
+      if (this.queue.length) this.next();
+    });
+    this.idle.push(w);
+  }
+
+  private next(): void {
+    while (this.queue.length) {
+      if (this.idle.length === 0 && this.started < this.size) this.spawn();
+      const w = this.idle.pop();
+      if (!w) return;
+      const t = this.queue.shift()!;
+      this.running.set(w, t);
+      w.ref();
+      w.postMessage(t.job, t.transfer);
     }
+    // Idle workers are unreferenced so they never keep the process alive.
+    for (const w of this.idle) w.unref();
   }
 
-  /** Idle workers are unreferenced so they never keep the process alive. */
-  private hold(): void {
-    if (this.busy++ === 0) for (const w of this.workers) w.ref();
-  }
-  private release(): void {
-    if (--this.busy === 0) for (const w of this.workers) w.unref();
-  }
-
-  compress(data: Buffer, level: number): Promise<Buffer> {
-    if (this.workers.length === 0) this.start();
-    const id = this.nextId++;
-    const w = this.workers[this.turn++ % this.workers.length]!;
-    this.hold();
+  /** Compresses `data[0, length)`; `data`'s memory is handed to the worker and must not be used again. */
+  compress(data: Buffer, length: number, level: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      this.tasks.set(id, { resolve, reject });
-      // Copy into a transferable buffer: pooled Buffers share memory that must not move.
-      const copy = new Uint8Array(data.length);
-      copy.set(data);
-      w.postMessage({ id, data: copy, level }, [copy.buffer]);
+      if (data.byteOffset !== 0 || data.buffer.byteLength !== data.length) {
+        // Only a buffer that owns its whole memory can move to a worker; copy anything else.
+        const own = Buffer.allocUnsafeSlow(length);
+        data.copy(own, 0, 0, length);
+        data = own;
+      }
+      const ab = data.buffer as ArrayBuffer;
+      this.queue.push({ job: { buffer: ab, length, level }, transfer: [ab], resolve, reject });
+      this.next();
     });
   }
 }
@@ -67,8 +83,9 @@ class GzipPool {
 let pool: GzipPool | undefined;
 
 export class ParallelGzip extends Transform {
-  private parts: Buffer[] = [];
-  private partsLen = 0;
+  /** The chunk being filled: memory of its own, so it moves to a worker without a copy. */
+  private buf: Buffer | null = null;
+  private fill = 0;
   private inFlight: Promise<Buffer>[] = [];
   private dispatched = 0;
   private readonly pool: GzipPool;
@@ -79,11 +96,13 @@ export class ParallelGzip extends Transform {
     this.pool = pool;
   }
 
-  private dispatch(buf: Buffer): void {
-    const p = this.pool.compress(buf, this.level);
+  private dispatch(): void {
+    const p = this.pool.compress(this.buf ?? Buffer.allocUnsafeSlow(0), this.fill, this.level);
     p.catch(() => undefined);
     this.inFlight.push(p);
     this.dispatched++;
+    this.buf = null;
+    this.fill = 0;
   }
 
   /** Emits finished members in order until at most `keep` are pending. */
@@ -92,22 +111,19 @@ export class ParallelGzip extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.parts.push(chunk);
-    this.partsLen += chunk.length;
-    if (this.partsLen < CHUNK) return cb();
-    let all = Buffer.concat(this.parts, this.partsLen);
-    while (all.length >= CHUNK) {
-      this.dispatch(all.subarray(0, CHUNK));
-      all = all.subarray(CHUNK);
+    for (let off = 0; off < chunk.length; ) {
+      this.buf ??= Buffer.allocUnsafeSlow(CHUNK);
+      const n = chunk.copy(this.buf, this.fill, off);
+      off += n;
+      this.fill += n;
+      if (this.fill === CHUNK) this.dispatch();
     }
-    this.parts = all.length ? [all] : [];
-    this.partsLen = all.length;
+    // Two chunks per worker in flight: one compressing, one waiting, so no worker waits on us.
     this.pushMembers(this.pool.size * 2).then(() => cb(), cb);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.partsLen > 0 || this.dispatched === 0) this.dispatch(Buffer.concat(this.parts, this.partsLen));
-    this.parts = [];
+    if (this.fill > 0 || this.dispatched === 0) this.dispatch();
     this.pushMembers(0).then(() => cb(), cb);
   }
 }

@@ -229,7 +229,7 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
       await registered[i - 1];
       abort.signal.throwIfAborted();
       let read = 0;
-      const file = createReadStream(keep.tmp);
+      const file = createReadStream(keep.tmp, { highWaterMark: 1 << 20 });
       const counted = new Transform({
         transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
           progress.bytes(id, 'Extracting', (read += chunk.length), d.size);

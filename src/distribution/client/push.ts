@@ -167,7 +167,7 @@ async function pushKept(deps: DistributionDeps, session: RegistrySession, ref: R
     return desc;
   }
   let read = 0;
-  const file = createReadStream(deps.kept.path(blob.digest));
+  const file = createReadStream(deps.kept.path(blob.digest), { highWaterMark: 1 << 20 });
   const counter = new Transform({
     transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
       progress.bytes(id, 'Pushing', (read += chunk.length), blob.size);

@@ -5,6 +5,9 @@ import { spawn } from 'node:child_process';
 import { createGunzip } from 'node:zlib';
 import { InvalidParameter } from '../../lib/errors.js';
 
+/** Output piece size of in-process gunzip. */
+const GUNZIP_CHUNK = 1 << 20;
+
 export type Compression = 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
 
 const MAGICS: [Compression, number[]][] = [
@@ -85,7 +88,9 @@ export async function decompress(input: Readable): Promise<{ compression: Compre
     case 'none':
       return { compression, stream };
     case 'gzip': {
-      const gunzip = createGunzip();
+      // zlib's default 16 KiB output buffer costs a thread-pool round trip per 16 KiB and makes
+      // every stage below (hash, tar parse, file writes) work in small pieces.
+      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
       stream.on('error', (err) => gunzip.destroy(err));
       return { compression, stream: stream.pipe(gunzip) };
     }

@@ -14,6 +14,8 @@ export interface TarEntry {
 /** Largest PAX or GNU long-name body accepted, so a hostile header cannot exhaust memory. */
 const MAX_META_SIZE = 16 << 20;
 const EMPTY = Buffer.alloc(0);
+/** Bodies are handed on in pieces as large as the input gives, up to this: large file writes. */
+const BODY_PIECE = 1 << 20;
 
 export class TarFormatError extends InvalidParameter {}
 
@@ -89,14 +91,14 @@ class EntryBody extends Readable {
     size: number,
     private label: string,
   ) {
-    super({ highWaterMark: 64 * 1024 });
+    super({ highWaterMark: BODY_PIECE });
     this.remaining = size;
     if (size === 0) this.push(null);
   }
 
   override _read(size: number): void {
     if (this.remaining === 0 || this.pending) return;
-    this.pending = this.src.readUpTo(Math.min(this.remaining, Math.max(size, 64 * 1024))).then(
+    this.pending = this.src.readUpTo(Math.min(this.remaining, Math.max(size, BODY_PIECE))).then(
       (chunk) => {
         this.pending = null;
         if (!chunk) {
