@@ -17,9 +17,8 @@ export async function shiftTree(dir: string, mapping: IdMapping): Promise<number
     await fs.lchown(path, uid, gid);
     if (!st.isSymbolicLink() && (st.mode & 0o6000) !== 0) await fs.chmod(path, st.mode & 0o7777);
     count++;
-    if (st.isDirectory()) {
-      for (const name of await fs.readdir(path)) await visit(join(path, name));
-    }
+    // Siblings in parallel: every remapped `docker run` shifts its init layer on the way.
+    if (st.isDirectory()) await Promise.all((await fs.readdir(path)).map((name) => visit(join(path, name))));
   };
   await visit(dir);
   return count;
