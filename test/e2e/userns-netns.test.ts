@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { TestDaemon, busyboxTar, freePort, sleep } from './harness.js';
 import { parseSubIds } from '../../src/userns/subid.js';
 
-const d = new TestDaemon({ daemonJson: { 'userns-remap': 'default' } });
+// Docker's default pools can all be taken on a busy machine: a pool of the run's own.
+const octet = 100 + (randomBytes(1)[0]! % 100);
+const d = new TestDaemon({ daemonJson: { 'userns-remap': 'default', 'default-address-pools': [{ base: `10.${octet}.0.0/16`, size: 24 }] } });
 const tag = randomBytes(3).toString('hex');
 const saved: Record<string, string | undefined> = {};
 let hadUser = false;
@@ -126,6 +128,22 @@ test('the embedded DNS answers remapped containers on a user network', () => {
     assert.ok(out.includes(ipA), out);
   } finally {
     d.docker(['rm', '-f', a]);
+    d.docker(['network', 'rm', net]);
+  }
+});
+
+test('after a restart and a network connect the container still owns its namespace', () => {
+  const name = `rs-${tag}`;
+  const net = `rsnet-${tag}`;
+  ok(d.docker(['run', '-d', '--name', name, 'busybox', 'sleep', '60']), 'run');
+  try {
+    ok(d.docker(['restart', '-t', '0', name]), 'restart');
+    ok(d.docker(['network', 'create', net]), 'network create');
+    ok(d.docker(['network', 'connect', net, name]), 'network connect');
+    const out = ok(d.docker(['exec', name, 'sh', '-c', 'ls /sys/class/net; cat /proc/sys/net/ipv4/ip_unprivileged_port_start']), 'exec');
+    assert.deepEqual(out.trim().split('\n'), ['eth0', 'eth1', 'lo', '0']);
+  } finally {
+    d.docker(['rm', '-f', name]);
     d.docker(['network', 'rm', net]);
   }
 });
