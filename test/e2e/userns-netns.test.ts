@@ -148,6 +148,19 @@ test('after a restart and a network connect the container still owns its namespa
   }
 });
 
+test('a remapped container outlives a daemon restart and its namespaces go with its removal', async () => {
+  const name = `lr-${tag}`;
+  ok(d.docker(['run', '-d', '--name', name, 'busybox', 'sleep', '60']), 'run');
+  try {
+    await d.terminate();
+    await d.start();
+    const out = ok(d.docker(['exec', name, 'ls', '/sys/class/net']), 'exec after restart');
+    assert.deepEqual(out.trim().split(/\s+/), ['eth0', 'lo']);
+  } finally {
+    d.docker(['rm', '-f', name]);
+  }
+});
+
 test('removed containers leave no namespace files behind', async () => {
   assert.equal(d.docker(['ps', '-aq']).stdout.trim(), '', 'the tests above removed their containers');
   assert.deepEqual(await fs.readdir(`${d.execRoot}/netns`).catch(() => [] as string[]), []);
