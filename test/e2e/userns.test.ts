@@ -1,6 +1,7 @@
-// userns-remap end to end: a daemon remapping to a user made for this run (and once with
-// "default", which creates dockremap), driven by the real docker CLI. Root inside is an
-// unprivileged subordinate uid outside; --userns=host opts out; dockerd's refusals apply.
+// userns-remap end to end: a daemon remapping to a user made for this run, driven by the real
+// docker CLI. Root inside is an unprivileged subordinate uid outside; --userns=host opts out;
+// dockerd's refusals apply; cp, export, commit and build show container ids. ("default", which
+// creates dockremap, and the container-owned network namespace: userns-netns.test.ts.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
