@@ -36,9 +36,13 @@ after(async () => {
     await d.stop();
   } finally {
     if (!hadUser) spawnSync('userdel', ['dockremap']);
+    // Only the dockremap lines this run added go: other lines may have changed meanwhile.
     for (const [f, text] of Object.entries(saved)) {
-      if (text === undefined) await fs.rm(f, { force: true });
-      else await fs.writeFile(f, text);
+      const before = new Set((text ?? '').split('\n'));
+      const now = existsSync(f) ? readFileSync(f, 'utf8') : '';
+      const kept = now.split('\n').filter((l) => !l.startsWith('dockremap:') || before.has(l));
+      if (text === undefined && kept.join('').trim() === '') await fs.rm(f, { force: true });
+      else await fs.writeFile(f, kept.join('\n'));
     }
   }
 });
