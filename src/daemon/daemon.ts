@@ -131,7 +131,7 @@ export class Daemon {
     volumeRoutes(this.api.router, volumes);
     swarmInactiveRoutes(this.api.router);
     registerDiskUsage(this.api.router, { dataRoot: storeRoot, images, layers, containers: this.containers, volumes, users, keptLayerBytes: () => distribution.keptBlobBytes() });
-    await registerBuild(this.api.router, { dataRoot: storeRoot, containers: this.containers, layers, images });
+    await registerBuild(this.api.router, { dataRoot: storeRoot, containers: this.containers, layers, images, puller: distribution });
 
     await listenAll(this.api, c.hosts, { ...c, groupId: await groupId(c.group) }, this.log);
     this.events.publish('daemon', 'start', id, { name: 'berthd' });
