@@ -20,6 +20,7 @@ import { psMany } from './scenarios/ps-many.js';
 import { phases } from './scenarios/phases.js';
 import { pullPush } from './scenarios/pull-push.js';
 import { usernsBench } from './scenarios/userns.js';
+import { runRmBridge } from './scenarios/run-rm-bridge.js';
 import { buildBench } from './scenarios/build.js';
 import { printTargets } from './targets.js';
 
@@ -33,9 +34,10 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   userns: usernsBench,
   'pull-push': pullPush,
   build: buildBench,
+  'run-rm-bridge': runRmBridge,
 };
 /** Diagnostics that run only when named. */
-const ON_REQUEST = new Set(['userns', 'phases', 'pull-push', 'build']);
+const ON_REQUEST = new Set(['userns', 'phases', 'pull-push', 'run-rm-bridge', 'build']);
 const ALL_ENGINES = ['berthd', 'crun', 'runc', 'dockerd', 'podman'];
 
 const USAGE = `Usage: node dist/bench/run.js [SCENARIO...] [OPTIONS]
