@@ -22,6 +22,7 @@ import type { AuthConfig } from './credentials.js';
 import { ACCEPT, parseManifest, selectPlatform, type Descriptor, type ImageManifest, type Platform } from './manifests.js';
 import { readAll, errorText, TransportError } from './http.js';
 import { readBlob } from './blob-reader.js';
+import { Coalesce } from './coalesce.js';
 import { Progress, shortDigest } from './progress.js';
 import type { DistributionMetadata } from './metadata.js';
 import type { KeptBlobs, PendingBlob } from './kept-blobs.js';
@@ -206,7 +207,10 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
     const parentReady = i === 0 || done[i - 1];
     const compressed = new DigestStream(d.digest);
     const onBytes = (c: number) => progress.bytes(id, 'Downloading', c, d.size);
-    const blob = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
+    const download = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
+    const blob = new Coalesce();
+    download.on('error', (err) => blob.destroy(err));
+    download.pipe(blob);
     const keep = deps.kept.pending(d.digest);
     pending.push(keep);
     if (parentReady) {
