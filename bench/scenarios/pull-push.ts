@@ -2,9 +2,11 @@
 // through berthd and dockerd, against Berth's registry (`registry serve`) and Debian's
 // docker-registry (distribution 2.8). Every push goes to a fresh registry on a fresh port (no blob
 // to skip or mount) from a freshly imported image (no blob kept from a pull); every pull starts
-// with the image removed. ROUNDS rounds, rows interleaved; prints p50s and the issue's targets.
+// with the image removed. ROUNDS rounds (BENCH_PULL_PUSH_ROUNDS overrides), rows interleaved;
+// prints p50s, the CPU time the daemon and the registry spent (wall time on a shared machine
+// moves with everyone's load; CPU time much less), and the issue's targets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import http from 'node:http';
@@ -15,7 +17,7 @@ import { must, sleep } from '../proc.js';
 import { summarize, table, ratio } from '../stats.js';
 import { onCleanup } from '../cleanup.js';
 
-const ROUNDS = 3;
+const ROUNDS = Math.max(1, Number(process.env.BENCH_PULL_PUSH_ROUNDS) || 3);
 const LAYER_BYTES = 200 << 20;
 const REPO = new URL('../../../', import.meta.url).pathname;
 
@@ -23,6 +25,7 @@ type RegistryKind = 'berth registry' | 'distribution 2.8';
 
 interface Registry {
   host: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -70,7 +73,28 @@ async function startRegistry(kind: RegistryKind, work: string): Promise<Registry
   };
   onCleanup(`${kind} on port ${port}`, stop);
   await waitHttp(`http://127.0.0.1:${port}/v2/`);
-  return { host: `127.0.0.1:${port}`, stop };
+  return { host: `127.0.0.1:${port}`, pid: p.pid!, stop };
+}
+
+/** CPU time (user + system, all threads) the processes have used so far, in ms; gone ones count 0. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/** Runs `op`, returning its wall time and the CPU time `pids` spent meanwhile. */
+async function withCpu(pids: number[], op: () => Promise<{ ms: number }>): Promise<{ ms: number; cpu: number }> {
+  const before = cpuMs(pids);
+  const { ms } = await op();
+  return { ms, cpu: cpuMs(pids) - before };
 }
 
 /** A tar holding one file of LAYER_BYTES random bytes. */
@@ -97,7 +121,7 @@ export async function pullPush(ctx: BenchContext): Promise<void> {
   process.stderr.write(`pull-push: writing a ${LAYER_BYTES >> 20} MiB random layer\n`);
   const tar = await randomLayerTar(work);
 
-  const samples = new Map<string, { push: number[]; pull: number[] }>();
+  const samples = new Map<string, { push: number[]; pull: number[]; pushCpu: number[]; pullCpu: number[]; regPushCpu: number[]; regPullCpu: number[]; load: number[] }>();
   const key = (e: Engine, k: RegistryKind) => `${e.name}\0${k}`;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const kind of kinds) {
@@ -107,13 +131,24 @@ export async function pullPush(ctx: BenchContext): Promise<void> {
         const ref = `${reg.host}/bench/random:v1`;
         try {
           await must(e.cli(['import', tar, ref]), { timeoutMs: 300_000 });
-          const push = await must(e.cli(['push', ref]), { timeoutMs: 300_000 });
+          const daemon = await e.daemonPids();
+          const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+          const regBeforePush = cpuMs([reg.pid]);
+          const push = await withCpu(daemon, () => must(e.cli(['push', ref]), { timeoutMs: 300_000 }));
+          const regPush = cpuMs([reg.pid]) - regBeforePush;
           await must(e.cli(['rmi', '-f', ref]));
-          const pull = await must(e.cli(['pull', ref]), { timeoutMs: 300_000 });
+          const regBeforePull = cpuMs([reg.pid]);
+          const pull = await withCpu(daemon, () => must(e.cli(['pull', ref]), { timeoutMs: 300_000 }));
+          const regPull = cpuMs([reg.pid]) - regBeforePull;
           await must(e.cli(['rmi', '-f', ref]));
-          const s = samples.get(key(e, kind)) ?? { push: [], pull: [] };
+          const s = samples.get(key(e, kind)) ?? { push: [], pull: [], pushCpu: [], pullCpu: [], regPushCpu: [], regPullCpu: [], load: [] };
           s.push.push(push.ms);
           s.pull.push(pull.ms);
+          s.pushCpu.push(push.cpu);
+          s.pullCpu.push(pull.cpu);
+          s.regPushCpu.push(regPush);
+          s.regPullCpu.push(regPull);
+          s.load.push(load);
           samples.set(key(e, kind), s);
         } finally {
           await reg.stop();
@@ -136,6 +171,18 @@ export async function pullPush(ctx: BenchContext): Promise<void> {
     }
   }
   console.log(table(['engine', 'registry', 'push p50', 'pull p50', 'min push / pull', 'push vs dockerd', 'pull vs dockerd'], rows, [1]));
+
+  console.log(`\n## pull-push: CPU time (p50; daemon processes / the registry process), load average at the start\n`);
+  const med = (v: number[]) => summarize(v).p50;
+  const cpuRows: string[][] = [];
+  for (const kind of kinds) {
+    for (const e of engines) {
+      const s = samples.get(key(e, kind));
+      if (!s) continue;
+      cpuRows.push([e.name, kind, `${sec(med(s.pushCpu))} / ${sec(med(s.regPushCpu))}`, `${sec(med(s.pullCpu))} / ${sec(med(s.regPullCpu))}`, s.load.map((l) => l.toFixed(1)).join(' ')]);
+    }
+  }
+  console.log(table(['engine', 'registry', 'push CPU', 'pull CPU', 'load per round'], cpuRows, [1]));
 
   console.log(`\n## pull-push targets\n`);
   const verdict = (v: number, limit: number) => (Number.isFinite(v) ? (v <= limit ? 'PASS' : 'MISS') : 'n/a');
