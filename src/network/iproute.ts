@@ -2,39 +2,23 @@
 // `ip -batch -` (one process for many commands), run in the host's namespace or, through
 // nsenter, in a sandbox's. Also reads the host's IPv4 routes for subnet overlap checks.
 import { promises as fs } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { SystemError, errorMessage } from '../lib/errors.js';
-import { spawnProcess } from '../lib/process-spawn.js';
+import { runProgram } from '../lib/process-spawn.js';
 import { parseCidr, type Cidr } from './ipam/cidr.js';
 
 const IP = '/usr/sbin/ip';
 const NSENTER = '/usr/bin/nsenter';
 
-/** Runs a program to completion with `input` on stdin; rejects with its stderr on a non-zero exit. */
+/** Runs `ip` (or nsenter leading to it) with `input` on stdin; rejects with its stderr on a non-zero exit. */
 async function run(cmd: string, args: string[], input: string): Promise<string> {
-  let p;
+  let r;
   try {
-    // posix_spawn: child_process's fork of the whole daemon would block the event loop ~3 ms per call.
-    p = spawnProcess(cmd, { argv: [cmd, ...args], stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+    r = await runProgram(cmd, args, input);
   } catch (e) {
     throw new SystemError(`${cmd}: ${errorMessage(e)}`);
   }
-  // A program that exits without reading its input must not crash the daemon with EPIPE.
-  p.stdin!.on('error', () => undefined);
-  p.stdin!.end(input);
-  const [out, err, code] = await Promise.all([readAll(p.stdout!), readAll(p.stderr!), p.exited]);
-  if (code !== 0) throw new SystemError(`ip: ${err.trim().replace(/\n/g, '; ') || `exit status ${code}`}`);
-  return out;
-}
-
-function readAll(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (d: string) => (text += d));
-    stream.on('error', () => resolve(text));
-    stream.on('end', () => resolve(text));
-  });
+  if (r.code !== 0) throw new SystemError(`ip: ${r.stderr.trim().replace(/\n/g, '; ') || `exit status ${r.code}`}`);
+  return r.stdout;
 }
 
 /** Runs `ip` commands (without the leading `ip`) in one process; in `netns` when given (a path). */

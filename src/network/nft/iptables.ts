@@ -1,24 +1,21 @@
 // The one wrapper around `iptables-restore`: Berth's accept rules in the iptables-nft `filter
 // FORWARD` chain (dockerd leaves it with policy drop). That table is written in iptables' own
 // encoding (xt matches); rules nft writes there natively make iptables refuse the whole chain.
-import { spawn } from 'node:child_process';
-import { SystemError } from '../../lib/errors.js';
+import { SystemError, errorMessage } from '../../lib/errors.js';
+import { runProgram } from '../../lib/process-spawn.js';
 
 const RESTORE = '/usr/sbin/iptables-restore';
 const IPTABLES = '/usr/sbin/iptables';
 
-function run(cmd: string, args: string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', (e) => reject(new SystemError(`${cmd}: ${e.message}`)));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new SystemError(`${cmd}: ${err.trim() || `exit status ${code}`}`))));
-    p.stdin.on('error', () => undefined);
-    p.stdin.end(input);
-  });
+async function run(cmd: string, args: string[], input: string): Promise<string> {
+  let r;
+  try {
+    r = await runProgram(cmd, args, input);
+  } catch (e) {
+    throw new SystemError(`${cmd}: ${errorMessage(e)}`);
+  }
+  if (r.code !== 0) throw new SystemError(`${cmd}: ${r.stderr.trim() || `exit status ${r.code}`}`);
+  return r.stdout;
 }
 
 /** The chain iptables-nft owns: Berth writes there only through iptables. */

@@ -2,9 +2,8 @@
 // accept rules in forward chains other software owns (a policy drop there is final), and deletes
 // all of it on request; also loads scripts inside a container's namespace (with the sysctls they
 // need). Owns nft's command lines and its error messages.
-import type { Readable } from 'node:stream';
 import { SystemError, errorMessage } from '../../lib/errors.js';
-import { spawnProcess } from '../../lib/process-spawn.js';
+import { runProgram } from '../../lib/process-spawn.js';
 import { foreignAcceptRules } from './ruleset.js';
 import { isIptablesForward, syncIptablesForward } from './iptables.js';
 
@@ -13,29 +12,14 @@ const NSENTER = '/usr/bin/nsenter';
 
 /** Runs `cmd` (nft, or nsenter leading to it) with `input` on stdin; rejects with nft's stderr. */
 async function runCmd(cmd: string, argv: string[], input: string, what: string): Promise<string> {
-  let p;
+  let r;
   try {
-    // posix_spawn: child_process's fork of the whole daemon would block the event loop ~3 ms per call.
-    p = spawnProcess(cmd, { argv: [cmd, ...argv], stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+    r = await runProgram(cmd, argv, input);
   } catch (e) {
     throw new SystemError(`${what}: ${errorMessage(e)}`);
   }
-  // A program that exits without reading its input must not crash the daemon with EPIPE.
-  p.stdin!.on('error', () => undefined);
-  p.stdin!.end(input);
-  const [out, err, code] = await Promise.all([readAll(p.stdout!), readAll(p.stderr!), p.exited]);
-  if (code !== 0) throw new SystemError(`${what}: ${err.trim() || `exit status ${code}`}`);
-  return out;
-}
-
-function readAll(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (d: string) => (text += d));
-    stream.on('error', () => resolve(text));
-    stream.on('end', () => resolve(text));
-  });
+  if (r.code !== 0) throw new SystemError(`${what}: ${r.stderr.trim() || `exit status ${r.code}`}`);
+  return r.stdout;
 }
 
 function run(args: string[], input?: string): Promise<string> {
