@@ -114,7 +114,8 @@ class Applier {
         break;
       case 'file': {
         const file = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-        await pipeline(body, file.createWriteStream());
+        // Several pieces may wait for the disk, so parsing the next ones does not stop for each write.
+        await pipeline(body, file.createWriteStream({ highWaterMark: 4 << 20 }));
         this.size += h.size;
         this.bodyWrittenAt = relative(this.root, path);
         break;

@@ -2,11 +2,13 @@
 // bzip2, xz and zstd through their programs, as Docker's archive package does for the last three.
 import { PassThrough, Readable, Transform, type TransformCallback, Duplex } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { InvalidParameter } from '../../lib/errors.js';
 
 /** Output piece size of in-process gunzip. */
 const GUNZIP_CHUNK = 1 << 20;
+/** Bytes gunzip may hold on each side, so it keeps inflating while the stages around it work. */
+const GUNZIP_BUFFER = 4 << 20;
 
 export type Compression = 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
 
@@ -90,7 +92,8 @@ export async function decompress(input: Readable): Promise<{ compression: Compre
     case 'gzip': {
       // zlib's default 16 KiB output buffer costs a thread-pool round trip per 16 KiB and makes
       // every stage below (hash, tar parse, file writes) work in small pieces.
-      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+      // (zlib streams take stream options too; @types/node does not list them.)
+      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK, highWaterMark: GUNZIP_BUFFER } as ZlibOptions);
       stream.on('error', (err) => gunzip.destroy(err));
       return { compression, stream: stream.pipe(gunzip) };
     }
