@@ -113,6 +113,8 @@ export class TarSplitRecorder implements TarSplitSink {
 
   tap(): Transform {
     return new Transform({
+      // As DigestStream: a few pieces of slack between hashing and the tar reader.
+      highWaterMark: 4 << 20,
       transform: (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) => {
         try {
           this.consume(chunk);

@@ -20,7 +20,8 @@ export class DigestStream extends Transform {
   size = 0;
 
   constructor(private expected?: string) {
-    super();
+    // Room for a few 1 MiB pieces: the stage before keeps going while the one after is busy.
+    super({ highWaterMark: 4 << 20 });
     if (expected !== undefined && !/^sha256:[0-9a-f]{64}$/.test(expected)) {
       throw new InvalidParameter(`invalid digest ${JSON.stringify(expected)}: only sha256 is supported`);
     }
