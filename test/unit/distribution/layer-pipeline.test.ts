@@ -89,3 +89,11 @@ test('Coalesce gives the same bytes in order, in full-size pieces but the last',
   for await (const c of Readable.from([], { objectMode: false }).pipe(new Coalesce())) none.push(c as Buffer);
   assert.equal(none.length, 0);
 });
+
+test('a gzip worker that fails fails its stream, and later streams still compress', async () => {
+  const input = content(5 * MiB, 11);
+  // zlib refuses level 42 inside the worker, which then dies.
+  await assert.rejects(collect(irregular(input).pipe(new ParallelGzip(42))));
+  const out = await collect(irregular(input).pipe(new ParallelGzip()));
+  assert.ok(gunzipSync(out).equals(input));
+});
