@@ -559,7 +559,7 @@ export class ContainerService {
       this.event(c, 'destroy');
       this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
       await this.releasePrivate(c);
-      await Promise.all([this.o.layers.removeRW(c.Id), fs.rm(this.bundleDir(c.Id), { recursive: true, force: true })]);
+      await Promise.all([this.o.layers.removeRW(c.Id, (chain) => this.o.images.usesLayer(chain)), fs.rm(this.bundleDir(c.Id), { recursive: true, force: true })]);
     });
   }
 

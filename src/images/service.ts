@@ -212,11 +212,7 @@ export class ImageService {
 
   /** A layer is in use while any image's chain passes through it. */
   layerInUse(chainId: string): boolean {
-    return this.store.all().some((i) => {
-      const ids = i.config.rootfs.diff_ids;
-      for (let n = 1; n <= ids.length; n++) if (chainIdOf(ids.slice(0, n)) === chainId) return true;
-      return false;
-    });
+    return this.store.usesLayer(chainId);
   }
 
   /**

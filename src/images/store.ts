@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { NotFound, InvalidParameter, Conflict } from '../lib/errors.js';
 import { writeFileAtomic, readJsonIfExists, writeJsonAtomic } from '../lib/atomic-file.js';
+import { chainIdOf } from '../layers/store.js';
 import { parseReference, withDefaultTag, familiarName, looksLikeId, type Reference } from './reference.js';
 
 /** The image configuration JSON (OCI image config with Docker's extra fields). */
@@ -124,6 +125,15 @@ export class ImageStore {
 
   all(): Image[] {
     return [...this.images.values()];
+  }
+
+  /** Whether an image's rootfs holds the layer with this chainID (its own or one under it). */
+  usesLayer(chainId: string): boolean {
+    return this.all().some((i) => {
+      const ids = i.config.rootfs.diff_ids;
+      for (let n = 1; n <= ids.length; n++) if (chainIdOf(ids.slice(0, n)) === chainId) return true;
+      return false;
+    });
   }
 
   byId(id: string): Image | undefined {

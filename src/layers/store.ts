@@ -278,13 +278,19 @@ export class LayerStore {
     if (r) await this.driver.unmount(r.mountId);
   }
 
-  async removeRW(containerId: string): Promise<void> {
+  /**
+   * Removes a container's layers. With `inUse`, the image layers under it that nothing else holds
+   * go too: an image removed while this container still existed (`docker run --rm x; docker rmi x`
+   * can overtake the reclaiming of the container's layers) left them to the container.
+   */
+  async removeRW(containerId: string, inUse?: (chainId: string) => boolean): Promise<void> {
     const r = this.rw.get(containerId);
     if (!r) return;
     await this.driver.remove(r.mountId);
     await this.driver.remove(`${r.mountId}-init`);
     await fs.rm(join(this.db, 'mounts', containerId), { recursive: true, force: true });
     this.rw.delete(containerId);
+    if (r.parent && inUse) await this.release(r.parent, inUse);
   }
 
   /** The container's changes as a layer tar (commit). */

@@ -105,3 +105,26 @@ test('container prune and events with filters', () => {
   const events = out(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=container', '--filter', 'label=kind=temp', '--format', '{{.Action}}']);
   assert.deepEqual(events.trim().split('\n'), ['create', 'attach', 'start', 'die', 'destroy']);
 });
+
+test('run --rm then rmi at once: the image layer goes too, even when rmi overtakes the reclaiming of the container layers', async () => {
+  const { existsSync, readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const layerdb = join(d.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256');
+  const before = new Set(readdirSync(layerdb));
+  const commitOwn = () => {
+    const id = out(['create', '--network', 'none', 'busybox', 'true']).trim();
+    out(['commit', id, 'own:1']);
+    out(['rm', id]);
+  };
+  commitOwn();
+  const own = readdirSync(layerdb).filter((l) => !before.has(l));
+  assert.equal(own.length, 1, 'commit added one layer');
+  for (let round = 0; round < 5; round++) {
+    out(['run', '--rm', '--network', 'none', 'own:1', 'true']);
+    out(['rmi', 'own:1']);
+    for (let t = 0; t < 50 && existsSync(join(layerdb, own[0]!)); t++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(join(layerdb, own[0]!)), `round ${round}: the committed layer went with its image`);
+    commitOwn();
+  }
+  out(['rmi', 'own:1']);
+});
