@@ -100,7 +100,8 @@ export class RegistryStorage {
   }
 
   openBlob(digest: string, start?: number, end?: number): ReadStream {
-    return createReadStream(this.blobPath(digest), { start, end });
+    // 1 MiB reads: with the default 64 KiB, serving a 200 MiB blob took ~3x the CPU here.
+    return createReadStream(this.blobPath(digest), { start, end, highWaterMark: 1 << 20 });
   }
 
   async linkBlob(repo: string, digest: string): Promise<void> {
