@@ -43,7 +43,8 @@ export class BuildCache {
   async lookup(key: string, exists: (imageId: string) => boolean): Promise<string | undefined> {
     const { imageId: id, uses } = parseRecord(await fs.readFile(join(this.dir, key), 'utf8').catch(() => ''));
     if (!id || !exists(id)) return undefined;
-    await writeFileAtomic(join(this.dir, key), `${id}\n${uses + 1}\n`).catch(() => undefined);
+    // Use counts and times are statistics (system df, prune order): not worth a flush per hit.
+    await writeFileAtomic(join(this.dir, key), `${id}\n${uses + 1}\n`, { durable: false }).catch(() => undefined);
     return id;
   }
 

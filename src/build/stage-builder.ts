@@ -402,10 +402,10 @@ export class StageBuilder {
             hashes.push(await hashSource({ root: dl.dir, excluded: () => false }, dl.name));
             continue;
           }
-          const rels = await resolveSources(tree, src, what);
+          const rels = isContext ? await this.env.context.resolveSources(src, what) : await resolveSources(tree, src, what);
           for (const rel of rels) {
             items.push({ tree, rel, unpack: i.kind === 'ADD' && isContext });
-            if (isContext) hashes.push(await hashSource(tree, rel));
+            if (isContext) hashes.push(await this.env.context.hashSource(rel));
           }
         }
         for (const c of i.sourceContents) {
@@ -455,6 +455,8 @@ export class StageBuilder {
         const { createdBy, parts } = step(hashes, items.length === 1);
         const { hit, key } = await this.fromCache(parts);
         if (hit) return;
+        // The context is extracted only now, for the first step that really copies from it.
+        await this.env.context.extract();
         await copyAndCommit(createdBy, key);
       }
     } finally {
