@@ -1,12 +1,46 @@
 // Driving a hijacked attach/exec connection as docker/cli's hijackedIOStreamer does: output copied
 // raw (TTY) or demultiplexed, stdin forwarded with the detach-key sequence (default ctrl-p ctrl-q)
-// watched for, the local terminal in raw mode while a TTY session lasts, and resize on SIGWINCH.
+// watched for, the local terminal in raw mode while a TTY session lasts, and resize on SIGWINCH;
+// and the container's exit status read from the wait request a session runs beside.
 
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { CommandContext } from './command.js';
 import { FrameDecoder } from './stdcopy.js';
+import { StatusError } from './status-error.js';
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
+
+/**
+ * The detach keys of a session: the flag, else config.json's detachKeys, else docker's default.
+ * `requested` is what the attach request carries: only an explicit choice, so the daemon keeps its own default.
+ */
+export function detachKeysOf(ctx: CommandContext, flag: string): { keys: string; requested: string | undefined } {
+  const requested = flag || ctx.config.file().detachKeys || undefined;
+  return { keys: requested ?? DEFAULT_DETACH_KEYS, requested };
+}
+
+/** detachKeysOf for run and exec, which refuse a sequence they cannot parse before creating anything. */
+export function checkedDetachKeys(ctx: CommandContext, flag: string): { keys: string; requested: string | undefined } {
+  const d = detachKeysOf(ctx, flag);
+  try {
+    parseDetachKeys(d.keys);
+  } catch (err) {
+    throw new StatusError((err as Error).message, 1);
+  }
+  return d;
+}
+
+export interface WaitResult {
+  StatusCode?: number;
+  Error?: { Message?: string } | null;
+}
+
+/** The body of POST /containers/{id}/wait, read once the container has stopped. */
+export async function readWaitResult(response: Readable): Promise<WaitResult> {
+  const chunks: Buffer[] = [];
+  for await (const c of response) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString() || '{}') as WaitResult;
+}
 
 /** term.ToBytes: "ctrl-p,ctrl-q" → [16, 17]; single characters stand for themselves. */
 export function parseDetachKeys(keys: string): number[] {

@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import type { ClientTls } from './tls.js';
 import type { Duplex, Readable } from 'node:stream';
 import { renderJSONMessages, type JSONMessage } from './jsonmessage.js';
+import { StatusError } from './status-error.js';
 
 /** The newest API version this client speaks; negotiation can only lower it. */
 export const CLIENT_API_VERSION = '1.50';
@@ -100,9 +101,10 @@ export function encodeQuery(query: Record<string, QueryValue> | undefined): stri
   return parts.length ? '?' + parts.join('&') : '';
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** A whole (small) body: a JSON answer, or a Dockerfile given on stdin. */
+export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
   return Buffer.concat(chunks);
 }
 
@@ -328,8 +330,8 @@ export class EngineClient {
   }
 }
 
-/** Reads a newline-delimited JSON-message stream message by message. */
-export async function* jsonMessages(stream: Readable): AsyncGenerator<JSONMessage> {
+/** The non-empty lines of a newline-delimited JSON stream (events, progress), as they arrive. */
+export async function* ndjsonLines(stream: Readable): AsyncGenerator<string> {
   let buf = '';
   for await (const chunk of stream) {
     buf += (chunk as Buffer).toString();
@@ -337,10 +339,15 @@ export async function* jsonMessages(stream: Readable): AsyncGenerator<JSONMessag
     while ((nl = buf.indexOf('\n')) !== -1) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
-      if (line) yield JSON.parse(line) as JSONMessage;
+      if (line) yield line;
     }
   }
-  if (buf.trim()) yield JSON.parse(buf.trim()) as JSONMessage;
+  if (buf.trim()) yield buf.trim();
+}
+
+/** Reads a newline-delimited JSON-message stream message by message. */
+export async function* jsonMessages(stream: Readable): AsyncGenerator<JSONMessage> {
+  for await (const line of ndjsonLines(stream)) yield JSON.parse(line) as JSONMessage;
 }
 
 /**
@@ -349,4 +356,16 @@ export async function* jsonMessages(stream: Readable): AsyncGenerator<JSONMessag
  */
 export async function displayJSONMessages(stream: Readable, out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }): Promise<JSONMessage[]> {
   return renderJSONMessages(jsonMessages(stream), out, { isTerminal: out.isTTY === true, width: out.isTTY ? (out.columns ?? 0) : 0 });
+}
+
+/**
+ * displayJSONMessages for pull, push, load and build, whose stream is their outcome: an error in
+ * it fails the command with exit 1. Without `out` (--quiet) the messages are read but not shown.
+ */
+export async function showProgress(stream: Readable, out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }): Promise<JSONMessage[]> {
+  try {
+    return await displayJSONMessages(stream, out ?? ({ write: () => true } as unknown as NodeJS.WritableStream));
+  } catch (err) {
+    throw new StatusError((err as Error).message, 1);
+  }
 }

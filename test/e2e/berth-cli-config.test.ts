@@ -4,11 +4,11 @@
 // test writes) with docker's protocol; psFormat and imagesFormat from config.json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { join, relative } from 'node:path';
-import { TestDaemon, busyboxTar, DOCKER, REPO, freePort, sleep, type RunResult } from './harness.js';
+import { TestDaemon, busyboxTar, DOCKER, REPO, freePort, type RunResult } from './harness.js';
+import { berthRegistry } from './registry-helpers.js';
 
 const d = new TestDaemon();
 let tmp = '';
@@ -173,20 +173,6 @@ test('psFormat and imagesFormat in config.json format ps and images as docker do
   assert.equal(cli('berth', ['images'], envFor('berth', { configName: 'cfg-fmt-berth' })).stdout, 'busybox:latest\n');
 });
 
-async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      http.get(url, (res) => {
-        res.resume();
-        resolve(true);
-      }).on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`${url} did not answer`);
-}
-
 /** A credential helper speaking docker's protocol: one file per server, every call logged. */
 function writeFakeHelper(binDir: string): void {
   mkdirSync(binDir, { recursive: true });
@@ -212,12 +198,7 @@ test('login, push, pull and logout through a credsStore helper, as docker does',
   mkdirSync(regDir, { recursive: true });
   writeFileSync(join(regDir, 'htpasswd'), `alice:${bcryptHash('s3cret', '$2y$05$abcdefghijklmnopqrstuu')}\n`);
   const port = await freePort();
-  const reg = spawn(process.execPath, [join(REPO, 'dist/src/distribution/registry/main.js'), 'serve', '--addr', `127.0.0.1:${port}`, '--root', join(regDir, 'data')], {
-    stdio: 'ignore',
-    env: { ...process.env, REGISTRY_AUTH_HTPASSWD_REALM: 'test', REGISTRY_AUTH_HTPASSWD_PATH: join(regDir, 'htpasswd') },
-  });
-  children.push(reg);
-  await waitHttp(`http://127.0.0.1:${port}/v2/`);
+  const reg = await berthRegistry(children, join(regDir, 'data'), port, { REGISTRY_AUTH_HTPASSWD_REALM: 'test', REGISTRY_AUTH_HTPASSWD_PATH: join(regDir, 'htpasswd') });
   const bin = join(tmp, 'helper-bin');
   writeFakeHelper(bin);
   const server = `127.0.0.1:${port}`;

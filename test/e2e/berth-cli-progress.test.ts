@@ -3,29 +3,15 @@
 // an error in the stream is shown and gives exit 1 as in docker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { TestDaemon, busyboxTar, DOCKER, REPO, freePort, sleep } from './harness.js';
+import { TestDaemon, busyboxTar, DOCKER, REPO, freePort } from './harness.js';
+import { berthRegistry } from './registry-helpers.js';
 
 const d = new TestDaemon();
 let registry: ChildProcess | undefined;
 let port = 0;
 let ref = '';
-
-async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      http.get(url, (res) => {
-        res.resume();
-        resolve(true);
-      }).on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`${url} did not answer`);
-}
 
 function sh(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
@@ -76,8 +62,7 @@ before(async () => {
   await d.start();
   assert.equal(d.docker(['import', busyboxTar(d.root), 'busybox']).code, 0);
   port = await freePort();
-  registry = spawn(process.execPath, [join(REPO, 'dist/src/distribution/registry/main.js'), 'serve', '--addr', `127.0.0.1:${port}`, '--root', join(d.root, 'registry')], { stdio: 'ignore' });
-  await waitHttp(`http://127.0.0.1:${port}/v2/`);
+  registry = await berthRegistry([], join(d.root, 'registry'), port);
   // An image of three layers, two of them big enough to report progress more than once.
   ref = `127.0.0.1:${port}/progress/img:v1`;
   let from = 'busybox';

@@ -2,10 +2,9 @@
 // stopped and paused containers, waits on the container so the exit code is the container's).
 
 import { exactArgs, type Command } from '../command.js';
-import { DEFAULT_DETACH_KEYS, monitorTtySize, streamHijacked } from '../attach.js';
+import { detachKeysOf, monitorTtySize, readWaitResult, streamHijacked } from '../attach.js';
 import { StatusError } from '../status-error.js';
-
-const cpath = (id: string): string => `/containers/${encodeURIComponent(id)}`;
+import { cpath } from './container-path.js';
 
 export const attachCommand: Command = {
   name: 'attach',
@@ -29,21 +28,17 @@ export const attachCommand: Command = {
     const tty = info.Config.Tty;
     const stdin = !flags.bool('no-stdin') && info.Config.OpenStdin;
     if (tty && stdin && !ctx.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
-    const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
+    const detachKeys = detachKeysOf(ctx, flags.string('detach-keys'));
     // The wait goes first so an exit during the attach is not missed.
     const { response } = await client.begin('POST', `${cpath(info.Id)}/wait`, { query: { condition: 'not-running' } });
     const socket = await client.hijack('POST', `${cpath(info.Id)}/attach`, {
-      query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys || undefined },
+      query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: detachKeys.requested },
     });
     const stopResize = tty ? monitorTtySize(ctx, `${cpath(info.Id)}/resize`) : () => {};
     try {
-      const how = await streamHijacked(ctx, socket, { tty, attachStdin: stdin, attachStdout: true, attachStderr: true, detachKeys });
+      const how = await streamHijacked(ctx, socket, { tty, attachStdin: stdin, attachStdout: true, attachStderr: true, detachKeys: detachKeys.keys });
       if (how === 'detached') return 0;
-      const res = await response;
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      const r = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { StatusCode?: number };
-      return r.StatusCode ?? 0;
+      return (await readWaitResult(await response)).StatusCode ?? 0;
     } finally {
       stopResize();
     }

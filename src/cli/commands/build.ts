@@ -5,7 +5,7 @@ import { promises as fs, createReadStream } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { displayJSONMessages } from '../client.js';
+import { readAll, showProgress } from '../client.js';
 import { exactArgs, type Command } from '../command.js';
 import { StatusError } from '../status-error.js';
 import { PatternMatcher, readDockerignore } from '../../build/context/dockerignore.js';
@@ -44,12 +44,6 @@ async function* contextEntries(dir: string, ignore: PatternMatcher, keep: Set<st
 
 function dockerfileEntry(f: ExtraDockerfile): TarWriteEntry {
   return { header: { name: f.name, type: 'file', size: f.data.length, mode: 0o644, uid: 0, gid: 0, mtimeNs: BigInt(Math.floor(f.mtimeMs)) * 1_000_000n }, body: Readable.from([f.data]) };
-}
-
-async function readAll(input: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of input) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks);
 }
 
 /** Reads up to `size` bytes of `input` and returns them with a stream of everything (nothing lost). */
@@ -179,10 +173,6 @@ export const buildCommand: Command = {
       body,
       headers: { 'Content-Type': 'application/x-tar' },
     });
-    try {
-      await displayJSONMessages(res, ctx.stdout);
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    await showProgress(res, ctx.stdout);
   },
 };

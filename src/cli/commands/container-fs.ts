@@ -2,7 +2,7 @@
 // cp follows docker/cli's copy rules: the archive's top entry takes the destination's name unless
 // the destination is an existing directory; `-` streams a raw tar through stdin/stdout.
 
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,9 +14,8 @@ import { packTree } from '../../layers/archive/diff.js';
 import { readTar } from '../../layers/archive/tar-reader.js';
 import { writeTar, type TarWriteEntry } from '../../layers/archive/tar-writer.js';
 import { splitTarget } from './image-tags.js';
-import { checkOutputPath } from './image-archive.js';
-
-const cpath = (id: string): string => `/containers/${encodeURIComponent(id)}`;
+import { checkArchiveOutput, writeArchive } from './archive-output.js';
+import { cpath } from './container-path.js';
 
 /** The container path's stat, as the daemon sends it in X-Docker-Container-Path-Stat. */
 interface PathStat {
@@ -204,11 +203,8 @@ export const exportCommand: Command = {
   flags: [{ name: 'output', short: 'o', kind: 'string', help: 'Write to a file, instead of STDOUT' }],
   async run(ctx, flags) {
     const output = flags.string('output');
-    if (output === '' && ctx.stdout.isTTY) throw new StatusError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
-    if (output) await checkOutputPath(output, 'failed to export container');
-    const res = await ctx.client().request('GET', `${cpath(flags.args[0]!)}/export`);
-    if (!output) await pipeline(res, ctx.stdout, { end: false });
-    else await pipeline(res, createWriteStream(output));
+    await checkArchiveOutput(ctx, output, 'failed to export container');
+    await writeArchive(ctx, await ctx.client().request('GET', `${cpath(flags.args[0]!)}/export`), output);
   },
 };
 

@@ -4,9 +4,8 @@
 import { exactArgs, minArgs, rangeArgs, type Command } from '../command.js';
 import { TabWriter } from '../template/tabwriter.js';
 import { StatusError } from '../status-error.js';
-import { naturalLess } from './network.js';
-
-const cpath = (id: string): string => `/containers/${encodeURIComponent(id)}`;
+import { naturalCompare } from '../natural-order.js';
+import { cpath } from './container-path.js';
 
 export const topCommand: Command = {
   name: 'top',
@@ -62,7 +61,7 @@ export const portCommand: Command = {
         for (const f of frontends ?? []) out.push(`${from} -> ${joinHostPort(f.HostIp, f.HostPort)}`);
       }
     }
-    out.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+    out.sort(naturalCompare);
     if (out.length) ctx.stdout.write(out.join('\n') + '\n');
   },
 };

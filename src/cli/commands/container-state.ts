@@ -3,24 +3,18 @@
 
 import { exactArgs, minArgs, type Command } from '../command.js';
 import { StatusError } from '../status-error.js';
-import { forEach } from './containers.js';
-
-const cpath = (id: string): string => `/containers/${encodeURIComponent(id)}`;
+import { forEach, stopFlags, stopQuery } from './containers.js';
+import { cpath } from './container-path.js';
 
 export const restartCommand: Command = {
   name: 'restart',
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   short: 'Restart one or more containers',
   args: minArgs(1),
-  flags: [
-    { name: 'signal', short: 's', kind: 'string', help: 'Signal to send to the container' },
-    { name: 'time', kind: 'int', help: 'Seconds to wait before killing the container (deprecated: use --timeout)', hidden: true, aliasOf: 'timeout' },
-    { name: 'timeout', short: 't', kind: 'int', help: 'Seconds to wait before killing the container' },
-  ],
+  flags: stopFlags,
   async run(ctx, flags) {
-    const t = flags.changed('timeout') ? flags.number('timeout') : undefined;
     await forEach(ctx, flags.args, async (name) => {
-      (await ctx.client().request('POST', `${cpath(name)}/restart`, { query: { t, signal: flags.string('signal') || undefined } })).resume();
+      (await ctx.client().request('POST', `${cpath(name)}/restart`, { query: stopQuery(flags) })).resume();
     });
   },
 };

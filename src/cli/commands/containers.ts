@@ -3,13 +3,14 @@
 
 import { exactArgs, listFormatHelp, minArgs, noArgs, type Command, type CommandContext } from '../command.js';
 import { containerHeader, containerRow, defaultContainerTableFormat, type ContainerSummary } from '../format.js';
-import type { FlagSpec } from '../flags.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
 import { formatRows } from '../template/table.js';
 import { asGoStruct, TemplateError } from '../template/index.js';
 import { StatusError } from '../status-error.js';
 import { parseGoDuration } from '../units.js';
-import { DEFAULT_DETACH_KEYS, monitorTtySize, streamHijacked } from '../attach.js';
+import { detachKeysOf, monitorTtySize, readWaitResult, streamHijacked } from '../attach.js';
 import { demultiplex } from '../stdcopy.js';
+import { cpath } from './container-path.js';
 
 /** --filter key=value pairs → the API's filters JSON ({"key":{"value":true}}). */
 export function filtersJSON(values: readonly string[]): string | undefined {
@@ -47,7 +48,6 @@ export function printRows(ctx: CommandContext, format: string, rows: object[], h
   }
 }
 
-const cpath = (id: string): string => `/containers/${encodeURIComponent(id)}`;
 
 export const psCommand: Command = {
   name: 'ps',
@@ -105,6 +105,18 @@ export function logTimestamp(value: string, now = Date.now()): string {
   return `${secs}.${frac.padEnd(9, '0')}`;
 }
 
+/** --since and --until of logs and events as the API takes them; a bad value exits 1. */
+export function sinceUntil(flags: ParsedFlags): { since?: string; until?: string } {
+  try {
+    return {
+      since: flags.string('since') ? logTimestamp(flags.string('since')) : undefined,
+      until: flags.string('until') ? logTimestamp(flags.string('until')) : undefined,
+    };
+  } catch (err) {
+    throw new StatusError((err as Error).message, 1);
+  }
+}
+
 export const logsCommand: Command = {
   name: 'logs',
   usage: '[OPTIONS] CONTAINER',
@@ -122,14 +134,7 @@ export const logsCommand: Command = {
     const id = flags.args[0]!;
     const client = ctx.client();
     const info = await client.json<{ Config?: { Tty?: boolean } }>('GET', `${cpath(id)}/json`);
-    let since: string | undefined;
-    let until: string | undefined;
-    try {
-      if (flags.string('since')) since = logTimestamp(flags.string('since'));
-      if (flags.string('until')) until = logTimestamp(flags.string('until'));
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    const { since, until } = sinceUntil(flags);
     const res = await client.request('GET', `${cpath(id)}/logs`, {
       query: {
         stdout: true,
@@ -199,21 +204,27 @@ export const rmCommand: Command = {
   },
 };
 
+/** The flags stop and restart share: the signal to stop with and the grace period before SIGKILL. */
+export const stopFlags: FlagSpec[] = [
+  { name: 'signal', short: 's', kind: 'string', help: 'Signal to send to the container' },
+  { name: 'time', kind: 'int', help: 'Seconds to wait before killing the container (deprecated: use --timeout)', hidden: true, aliasOf: 'timeout' },
+  { name: 'timeout', short: 't', kind: 'int', help: 'Seconds to wait before killing the container' },
+];
+
+/** stopFlags as the stop and restart endpoints take them: unset ones are left to the container's own settings. */
+export function stopQuery(flags: ParsedFlags): { t?: number; signal?: string } {
+  return { t: flags.changed('timeout') ? flags.number('timeout') : undefined, signal: flags.string('signal') || undefined };
+}
+
 export const stopCommand: Command = {
   name: 'stop',
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   short: 'Stop one or more running containers',
   args: minArgs(1),
-  flags: [
-    { name: 'signal', short: 's', kind: 'string', help: 'Signal to send to the container' },
-    { name: 'time', kind: 'int', help: 'Seconds to wait before killing the container (deprecated: use --timeout)', hidden: true, aliasOf: 'timeout' },
-    { name: 'timeout', short: 't', kind: 'int', help: 'Seconds to wait before killing the container' },
-  ],
+  flags: stopFlags,
   async run(ctx, flags) {
-    const t = flags.changed('timeout') ? flags.number('timeout') : undefined;
     await forEach(ctx, flags.args, async (name) => {
-      const res = await ctx.client().request('POST', `${cpath(name)}/stop`, { query: { t, signal: flags.string('signal') || undefined } });
-      res.resume();
+      (await ctx.client().request('POST', `${cpath(name)}/stop`, { query: stopQuery(flags) })).resume();
     });
   },
 };
@@ -271,11 +282,11 @@ export const startCommand: Command = {
       const tty = info.Config.Tty;
       const stdin = flags.bool('interactive') && info.Config.OpenStdin;
       if (tty && stdin && !ctx.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
-      const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
+      const detachKeys = detachKeysOf(ctx, flags.string('detach-keys'));
       const socket = await client.hijack('POST', `${cpath(info.Id)}/attach`, {
-        query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys || undefined },
+        query: { stream: true, stdin, stdout: true, stderr: true, detachKeys: detachKeys.requested },
       });
-      const session = streamHijacked(ctx, socket, { tty, attachStdin: stdin, attachStdout: true, attachStderr: true, detachKeys });
+      const session = streamHijacked(ctx, socket, { tty, attachStdin: stdin, attachStdout: true, attachStderr: true, detachKeys: detachKeys.keys });
       session.catch(() => {});
       const { response } = await client.begin('POST', `${cpath(info.Id)}/wait`, { query: { condition: 'next-exit' } });
       response.catch(() => {});
@@ -287,11 +298,7 @@ export const startCommand: Command = {
       try {
         const how = await session;
         if (how === 'detached') return 0;
-        const res = await response;
-        const chunks: Buffer[] = [];
-        for await (const c of res) chunks.push(c as Buffer);
-        const r = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { StatusCode?: number };
-        return r.StatusCode ?? 0;
+        return (await readWaitResult(await response)).StatusCode ?? 0;
       } finally {
         stopResize();
       }

@@ -5,33 +5,21 @@ import { readFileSync } from 'node:fs';
 import { exactArgs, inspectFormatHelp, listFormatHelp, minArgs, noArgs, rangeArgs, type Command, type CommandContext, type CommandGroup } from '../command.js';
 import { ContextNotFound, DEFAULT_CONTEXT, DEFAULT_CONTEXT_DESCRIPTION, validateContextName, type ContextInspect, type ContextMeta, type TlsMaterial } from '../config/contexts.js';
 import { StatusError } from '../status-error.js';
-import { printRows } from './containers.js';
+import { forEach, printRows } from './containers.js';
 import { inspectAll } from './inspect.js';
+import { naturalCompare } from '../natural-order.js';
 
 const fail = (message: string): never => {
   throw new StatusError(message, 1);
 };
 
-/** sortorder.NaturalLess: runs of digits compare as numbers. */
-export function naturalLess(a: string, b: string): boolean {
-  const chunks = (s: string): string[] => s.match(/\d+|\D+/g) ?? [];
-  const ca = chunks(a);
-  const cb = chunks(b);
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const x = ca[i]!;
-    const y = cb[i]!;
-    if (x === y) continue;
-    const dx = /^\d/.test(x);
-    const dy = /^\d/.test(y);
-    if (dx && dy) {
-      const nx = BigInt(x);
-      const ny = BigInt(y);
-      if (nx !== ny) return nx < ny;
-      return x.length < y.length;
-    }
-    return x < y;
+/** The context in use; a broken choice (a DOCKER_CONTEXT naming nothing, say) exits 1 with its error. */
+function currentContext(ctx: CommandContext): string {
+  try {
+    return ctx.config.currentContextName();
+  } catch (err) {
+    return fail((err as Error).message);
   }
-  return ca.length < cb.length;
 }
 
 /** Go's strconv.ParseBool, with its error text. */
@@ -188,29 +176,24 @@ const lsCommand: Command = {
     { name: 'quiet', short: 'q', kind: 'bool', help: 'Only show context names' },
   ],
   async run(ctx, flags) {
-    let current: string;
-    try {
-      current = ctx.config.currentContextName();
-    } catch (err) {
-      fail((err as Error).message);
-    }
+    const current = currentContext(ctx);
     const store = ctx.config.contexts();
     const rows: ContextRow[] = [
-      { Current: current! === DEFAULT_CONTEXT, Description: DEFAULT_CONTEXT_DESCRIPTION, DockerEndpoint: ctx.config.defaultEndpoint().host, Error: '', Name: DEFAULT_CONTEXT },
+      { Current: current === DEFAULT_CONTEXT, Description: DEFAULT_CONTEXT_DESCRIPTION, DockerEndpoint: ctx.config.defaultEndpoint().host, Error: '', Name: DEFAULT_CONTEXT },
     ];
     for (const meta of store.list()) {
-      rows.push({ Current: meta.Name === current!, Description: meta.Metadata.Description ?? '', DockerEndpoint: meta.Endpoints.docker?.Host ?? '', Error: '', Name: meta.Name });
+      rows.push({ Current: meta.Name === current, Description: meta.Metadata.Description ?? '', DockerEndpoint: meta.Endpoints.docker?.Host ?? '', Error: '', Name: meta.Name });
     }
     if (!rows.some((r) => r.Current)) {
       let error = '';
       try {
-        store.get(current!);
+        store.get(current);
       } catch (err) {
         error = (err as Error).message;
       }
-      rows.push({ Current: true, Description: '', DockerEndpoint: '', Error: error, Name: current! });
+      rows.push({ Current: true, Description: '', DockerEndpoint: '', Error: error, Name: current });
     }
-    rows.sort((a, b) => (naturalLess(a.Name, b.Name) ? -1 : naturalLess(b.Name, a.Name) ? 1 : 0));
+    rows.sort((a, b) => naturalCompare(a.Name, b.Name));
     const format = flags.bool('quiet') ? '{{.Name}}' : flags.string('format') || 'table';
     printRows(ctx, format, rows, contextHeader, contextTableFormat, { goType: '*formatter.clientContextContext' });
     const overriding = ctx.env.DOCKER_HOST ? 'DOCKER_HOST' : ctx.env.BERTH_HOST ? 'BERTH_HOST' : undefined;
@@ -241,13 +224,7 @@ const inspectCommand: Command = {
   flags: [{ name: 'format', short: 'f', kind: 'string', help: inspectFormatHelp }],
   async run(ctx, flags) {
     let names = flags.args;
-    if (names.length === 0) {
-      try {
-        names = [ctx.config.currentContextName()];
-      } catch (err) {
-        fail((err as Error).message);
-      }
-    }
+    if (names.length === 0) names = [currentContext(ctx)];
     await inspectAll(ctx, names, flags.string('format'), async (name) => (name === DEFAULT_CONTEXT ? defaultInspect(ctx) : ctx.config.contexts().inspect(name)), { escapeHTML: true });
   },
 };
@@ -259,36 +236,19 @@ const rmCommand: Command = {
   args: minArgs(1),
   flags: [{ name: 'force', short: 'f', kind: 'bool', help: 'Force the removal of a context in use' }],
   async run(ctx, flags) {
-    let current: string;
-    try {
-      current = ctx.config.currentContextName();
-    } catch (err) {
-      fail((err as Error).message);
-    }
+    const current = currentContext(ctx);
     const store = ctx.config.contexts();
-    const errors: string[] = [];
-    for (const name of flags.args) {
-      if (name === DEFAULT_CONTEXT) {
-        errors.push(`context "${name}" cannot be removed`);
-        continue;
-      }
-      if (!store.exists(name)) {
-        errors.push(`context "${name}" does not exist`);
-        continue;
-      }
-      if (name === current! && !flags.bool('force')) {
-        errors.push(`context "${name}" is in use, set -f flag to force remove`);
-        continue;
-      }
+    await forEach(ctx, flags.args, async (name) => {
+      if (name === DEFAULT_CONTEXT) throw new Error(`context "${name}" cannot be removed`);
+      if (!store.exists(name)) throw new Error(`context "${name}" does not exist`);
+      if (name === current && !flags.bool('force')) throw new Error(`context "${name}" is in use, set -f flag to force remove`);
       const file = ctx.config.file();
       if (file.currentContext === name) {
         file.currentContext = '';
         file.save();
       }
       store.remove(name);
-      ctx.stdout.write(`${name}\n`);
-    }
-    if (errors.length) fail(errors.join('\n'));
+    });
   },
 };
 

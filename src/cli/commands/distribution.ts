@@ -1,7 +1,7 @@
 // `berth pull`, `berth push` and `berth login`: the daemon moves the images; the CLI sends the
 // credentials saved by login (the docker CLI's config.json `auths`, so both CLIs share them) as
 // X-Registry-Auth and prints the progress stream.
-import { displayJSONMessages } from '../client.js';
+import { showProgress } from '../client.js';
 import { exactArgs, rangeArgs, type Command, type CommandContext } from '../command.js';
 import { convertToHostname, credentialStoreFor, DOCKER_HUB_SERVER, type AuthConfig } from '../config/credentials.js';
 import { StatusError } from '../status-error.js';
@@ -45,12 +45,7 @@ export const pullCommand: Command = {
       query: { fromImage: name, tag: tag || 'latest', platform: flags.string('platform') || undefined },
       headers: { 'X-Registry-Auth': await registryAuth(ctx, ref) },
     });
-    const quiet = flags.bool('quiet');
-    try {
-      await displayJSONMessages(res, quiet ? ({ write: () => true } as unknown as NodeJS.WritableStream) : ctx.stdout);
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    await showProgress(res, flags.bool('quiet') ? undefined : ctx.stdout);
     const full = ref.includes('/') && registryOf(ref) !== 'https://index.docker.io/v1/' ? ref : `docker.io/${ref.includes('/') ? '' : 'library/'}${ref}`;
     ctx.stdout.write(`${full}${tag ? '' : ':latest'}\n`);
   },
@@ -72,11 +67,7 @@ export const pushCommand: Command = {
       query: { tag: flags.bool('all-tags') ? undefined : tag || 'latest' },
       headers: { 'X-Registry-Auth': await registryAuth(ctx, ref) },
     });
-    try {
-      await displayJSONMessages(res, flags.bool('quiet') ? ({ write: () => true } as unknown as NodeJS.WritableStream) : ctx.stdout);
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    await showProgress(res, flags.bool('quiet') ? undefined : ctx.stdout);
   },
 };
 

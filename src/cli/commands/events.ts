@@ -2,10 +2,11 @@
 // ("TIME TYPE ACTION ID (k=v, …)" with nanosecond times) or through --format, until --until or ^C.
 
 import type { Readable } from 'node:stream';
+import { ndjsonLines } from '../client.js';
 import { inspectFormatHelp, noArgs, type Command } from '../command.js';
 import { parseDockerTemplate, TemplateError, type Template } from '../template/index.js';
 import { StatusError } from '../status-error.js';
-import { filterFlag, filtersJSON, logTimestamp } from './containers.js';
+import { filterFlag, filtersJSON, sinceUntil } from './containers.js';
 
 interface EventMessage {
   Type?: string;
@@ -20,21 +21,10 @@ interface EventMessage {
  * are taken from the text (Go reads them as an int64).
  */
 async function* events(stream: Readable): AsyncGenerator<{ event: EventMessage; nanos?: bigint }> {
-  let buf = '';
-  const parse = (line: string) => {
+  for await (const line of ndjsonLines(stream)) {
     const nano = /"timeNano"\s*:\s*(\d+)/.exec(line)?.[1];
-    return { event: JSON.parse(line) as EventMessage, nanos: nano ? BigInt(nano) : undefined };
-  };
-  for await (const chunk of stream) {
-    buf += (chunk as Buffer).toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line) yield parse(line);
-    }
+    yield { event: JSON.parse(line) as EventMessage, nanos: nano ? BigInt(nano) : undefined };
   }
-  if (buf.trim()) yield parse(buf.trim());
 }
 
 /** jsonmessage.RFC3339NanoFixed ("2006-01-02T15:04:05.000000000Z07:00") of nanoseconds since the epoch. */
@@ -81,14 +71,7 @@ export const eventsCommand: Command = {
         throw err;
       }
     }
-    let since: string | undefined;
-    let until: string | undefined;
-    try {
-      if (flags.string('since')) since = logTimestamp(flags.string('since'));
-      if (flags.string('until')) until = logTimestamp(flags.string('until'));
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    const { since, until } = sinceUntil(flags);
     const res = await ctx.client().request('GET', '/events', { query: { since, until, filters: filtersJSON(flags.list('filter')) } });
     for await (const { event: e, nanos } of events(res)) {
       if (!tmpl) {

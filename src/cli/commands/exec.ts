@@ -3,7 +3,8 @@
 
 import { minArgs, type Command } from '../command.js';
 import { readKVEnvStrings, validateEnv } from '../opts/env.js';
-import { DEFAULT_DETACH_KEYS, monitorTtySize, parseDetachKeys, streamHijacked } from '../attach.js';
+import { checkedDetachKeys, monitorTtySize, streamHijacked } from '../attach.js';
+import { cpath } from './container-path.js';
 import { StatusError } from '../status-error.js';
 
 export const execCommand: Command = {
@@ -34,16 +35,11 @@ export const execCommand: Command = {
     } catch (err) {
       throw new StatusError((err as Error).message, 1);
     }
-    const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
-    try {
-      parseDetachKeys(detachKeys);
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    const detachKeys = checkedDetachKeys(ctx, flags.string('detach-keys'));
     if (!detach && tty && stdin && !ctx.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
     const client = ctx.client();
     const consoleSize = tty && ctx.stdout.isTTY ? [ctx.stdout.rows ?? 0, ctx.stdout.columns ?? 0] : undefined;
-    const created = await client.json<{ Id: string }>('POST', `/containers/${encodeURIComponent(container)}/exec`, {
+    const created = await client.json<{ Id: string }>('POST', `${cpath(container)}/exec`, {
       body: {
         User: flags.string('user'),
         Privileged: flags.bool('privileged'),
@@ -52,7 +48,7 @@ export const execCommand: Command = {
         AttachStdin: stdin && !detach,
         AttachStdout: !detach,
         AttachStderr: !detach,
-        DetachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys,
+        DetachKeys: detachKeys.requested,
         Env: env.length ? env : null,
         WorkingDir: flags.string('workdir'),
         Cmd: cmd,
@@ -67,7 +63,7 @@ export const execCommand: Command = {
     const socket = await client.hijack('POST', `${execPath}/start`, { body: { Detach: false, Tty: tty, ConsoleSize: consoleSize } });
     const stopResize = tty ? monitorTtySize(ctx, `${execPath}/resize`) : () => {};
     try {
-      const how = await streamHijacked(ctx, socket, { tty, attachStdin: stdin, attachStdout: true, attachStderr: true, detachKeys });
+      const how = await streamHijacked(ctx, socket, { tty, attachStdin: stdin, attachStdout: true, attachStderr: true, detachKeys: detachKeys.keys });
       if (how === 'detached') return 0;
     } finally {
       stopResize();

@@ -1,12 +1,11 @@
 // `berth save` and `berth load`: image tarballs streamed between a file (or stdin/stdout) and the
-// daemon. save writes through a temporary file renamed into place, so a failure leaves no tar.
+// daemon (archive-output.ts owns where a saved tar goes).
 
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { displayJSONMessages } from '../client.js';
+import { createReadStream } from 'node:fs';
+import { showProgress } from '../client.js';
 import { minArgs, noArgs, type Command } from '../command.js';
 import { StatusError } from '../status-error.js';
+import { checkArchiveOutput, writeArchive } from './archive-output.js';
 
 const platformHelp = (what: string): string => `${what} Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")`;
 
@@ -14,20 +13,6 @@ function platformQuery(p: string): string | undefined {
   if (!p) return undefined;
   const [os, architecture, variant] = p.split('/');
   return JSON.stringify({ os, architecture, variant });
-}
-
-/** docker/cli's ValidateOutputPath: the file's directory exists and the file is not a directory. */
-export async function checkOutputPath(output: string, what: string): Promise<void> {
-  const dir = dirname(output);
-  try {
-    const st = await fs.stat(dir);
-    if (!st.isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'ENOTDIR' ? 'not a directory' : (err as Error).message;
-    throw new StatusError(`${what}: invalid output path: stat ${dir}: ${why}`, 1);
-  }
-  if ((await fs.stat(output).catch(() => undefined))?.isDirectory()) throw new StatusError(`${what}: cannot write to a directory`, 1);
 }
 
 export const saveCommand: Command = {
@@ -41,21 +26,9 @@ export const saveCommand: Command = {
   ],
   async run(ctx, flags) {
     const output = flags.string('output');
-    if (output === '' && ctx.stdout.isTTY) throw new StatusError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
-    if (output) await checkOutputPath(output, 'failed to save image');
+    await checkArchiveOutput(ctx, output, 'failed to save image');
     const res = await ctx.client().request('GET', '/images/get', { query: { names: flags.args, platform: platformQuery(flags.string('platform')) } });
-    if (!output) {
-      await pipeline(res, ctx.stdout, { end: false });
-      return;
-    }
-    const tmp = join(dirname(output), `.${basename(output)}.berth-save-${process.pid}`);
-    try {
-      await pipeline(res, createWriteStream(tmp, { mode: 0o600 }));
-      await fs.rename(tmp, output);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
+    await writeArchive(ctx, res, output);
   },
 };
 
@@ -90,10 +63,6 @@ export const loadCommand: Command = {
       body,
       headers: { 'Content-Type': 'application/x-tar' },
     });
-    try {
-      await displayJSONMessages(res, ctx.stdout);
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    await showProgress(res, ctx.stdout);
   },
 };

@@ -3,7 +3,7 @@
 
 import { createReadStream } from 'node:fs';
 import { displayJSONMessages } from '../client.js';
-import { listFormatHelp, noArgs, rangeArgs, type Command } from '../command.js';
+import { listFormatHelp, rangeArgs, type Command } from '../command.js';
 import { defaultImageTableFormat, defaultImageTableFormatWithDigest, imageHeader, imageRows, type ImageSummary } from '../format.js';
 import { StatusError } from '../status-error.js';
 import { filterFlag, filtersJSON, printRows } from './containers.js';

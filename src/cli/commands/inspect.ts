@@ -5,11 +5,12 @@ import { DaemonError } from '../client.js';
 import { inspectFormatHelp, minArgs, type Command, type CommandContext } from '../command.js';
 import { parseDockerTemplate, TemplateError, type Template } from '../template/index.js';
 import { StatusError } from '../status-error.js';
+import { cpath } from './container-path.js';
 
 type Kind = 'container' | 'image' | 'network' | 'volume' | 'node' | 'service' | 'task' | 'secret' | 'config' | 'plugin';
 
 const paths: Record<Kind, (name: string) => string> = {
-  container: (n) => `/containers/${encodeURIComponent(n)}/json`,
+  container: (n) => `${cpath(n)}/json`,
   image: (n) => `/images/${encodeURIComponent(n)}/json`,
   network: (n) => `/networks/${encodeURIComponent(n)}`,
   volume: (n) => `/volumes/${encodeURIComponent(n)}`,

@@ -8,6 +8,7 @@ import { confirm } from '../prompt.js';
 import { StatusError } from '../status-error.js';
 import { filterFlag, filtersJSON, printRows } from './containers.js';
 import { inspectAll } from './inspect.js';
+import { naturalCompare } from '../natural-order.js';
 
 interface ApiNetwork {
   Name: string;
@@ -59,26 +60,6 @@ function networkRow(n: ApiNetwork, trunc: boolean): Record<string, string> {
     Name: n.Name,
     Scope: n.Scope,
   };
-}
-
-/** Go's sortorder.NaturalLess: digit runs compare by value, everything else byte by byte. */
-export function naturalLess(a: string, b: string): boolean {
-  const re = /(\d+|\D+)/g;
-  const pa = a.match(re) ?? [];
-  const pb = b.match(re) ?? [];
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i]!;
-    const y = pb[i]!;
-    if (x === y) continue;
-    if (/^\d/.test(x) && /^\d/.test(y)) {
-      const nx = BigInt(x);
-      const ny = BigInt(y);
-      if (nx !== ny) return nx < ny;
-      return x.length < y.length;
-    }
-    return x < y;
-  }
-  return pa.length < pb.length;
 }
 
 function labelsOf(values: readonly string[]): Record<string, string> {
@@ -230,7 +211,7 @@ const lsCommand: Command = {
   ],
   async run(ctx, flags) {
     const list = await ctx.client().json<ApiNetwork[]>('GET', '/networks', { query: { filters: filtersJSON(flags.list('filter')) } });
-    list.sort((a, b) => (naturalLess(a.Name, b.Name) ? -1 : naturalLess(b.Name, a.Name) ? 1 : 0));
+    list.sort((a, b) => naturalCompare(a.Name, b.Name));
     const format = flags.bool('quiet') ? '{{.ID}}' : flags.string('format') || 'table';
     printRows(ctx, format, list.map((n) => networkRow(n, !flags.bool('no-trunc'))), networkHeader, defaultNetworkTableFormat, {
       goType: '*network.networkContext',

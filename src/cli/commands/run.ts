@@ -7,7 +7,8 @@ import { DaemonError, displayJSONMessages } from '../client.js';
 import { minArgs, type Command, type CommandContext } from '../command.js';
 import { buildContainerConfig, containerFlags, createOnlyFlags, runOnlyFlags, type ContainerConfig } from '../container-opts.js';
 import { helpFlag, type ParsedFlags } from '../flags.js';
-import { DEFAULT_DETACH_KEYS, monitorTtySize, parseDetachKeys, streamHijacked } from '../attach.js';
+import { checkedDetachKeys, monitorTtySize, readWaitResult, streamHijacked } from '../attach.js';
+import { cpath } from './container-path.js';
 import { StatusError } from '../status-error.js';
 
 /** "berth: <err>\n\nRun 'berth run --help' for more information" (docker/cli's withHelp). */
@@ -116,22 +117,14 @@ export const createCommand: Command = {
   },
 };
 
-interface WaitResult {
-  StatusCode: number;
-  Error?: { Message?: string } | null;
-}
-
 /** POST /wait sent before start; resolves to the exit status (125 when waiting itself failed). */
 async function waitExitOrRemoved(ctx: CommandContext, id: string, autoRemove: boolean): Promise<{ status: Promise<number> }> {
-  const { response } = await ctx.client().begin('POST', `/containers/${encodeURIComponent(id)}/wait`, {
+  const { response } = await ctx.client().begin('POST', `${cpath(id)}/wait`, {
     query: { condition: autoRemove ? 'removed' : 'next-exit' },
   });
   const status = (async () => {
     try {
-      const res = await response;
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      const result = JSON.parse(Buffer.concat(chunks).toString() || '{}') as WaitResult;
+      const result = await readWaitResult(await response);
       if (result.Error?.Message) {
         ctx.stderr.write(`Error waiting for container: ${result.Error.Message}\n`);
         return 125;
@@ -152,7 +145,7 @@ function proxySignals(ctx: CommandContext, id: string): () => void {
     const h = (): void => {
       ctx
         .client()
-        .request('POST', `/containers/${encodeURIComponent(id)}/kill`, { query: { signal: sig.replace(/^SIG/, '') } })
+        .request('POST', `${cpath(id)}/kill`, { query: { signal: sig.replace(/^SIG/, '') } })
         .then((r) => r.resume())
         .catch(() => {});
     };
@@ -184,12 +177,7 @@ export const runCommand: Command = {
       body.AttachStderr = false;
       body.StdinOnce = false;
     }
-    const detachKeys = flags.string('detach-keys') || ctx.config.file().detachKeys || DEFAULT_DETACH_KEYS;
-    try {
-      parseDetachKeys(detachKeys);
-    } catch (err) {
-      throw new StatusError((err as Error).message, 1);
-    }
+    const detachKeys = checkedDetachKeys(ctx, flags.string('detach-keys'));
     const autoRemove = flags.bool('rm');
 
     let id: string;
@@ -199,21 +187,21 @@ export const runCommand: Command = {
       throw runErrorStatus(err);
     }
     const client = ctx.client();
-    const path = `/containers/${encodeURIComponent(id)}`;
+    const path = cpath(id);
     const stopSignals = flags.bool('sig-proxy') && !body.Tty ? proxySignals(ctx, id) : () => {};
     try {
       const attach = body.AttachStdin || body.AttachStdout || body.AttachStderr;
       let session: Promise<'eof' | 'detached'> | undefined;
       if (attach) {
         const socket = await client.hijack('POST', `${path}/attach`, {
-          query: { stream: true, stdin: body.AttachStdin, stdout: body.AttachStdout, stderr: body.AttachStderr, detachKeys: flags.string('detach-keys') || ctx.config.file().detachKeys || undefined },
+          query: { stream: true, stdin: body.AttachStdin, stdout: body.AttachStdout, stderr: body.AttachStderr, detachKeys: detachKeys.requested },
         });
         session = streamHijacked(ctx, socket, {
           tty: body.Tty,
           attachStdin: body.AttachStdin,
           attachStdout: body.AttachStdout,
           attachStderr: body.AttachStderr,
-          detachKeys,
+          detachKeys: detachKeys.keys,
         });
         session.catch(() => {});
       }

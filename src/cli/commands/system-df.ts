@@ -5,17 +5,8 @@ import { listFormatHelp, noArgs, type Command, type CommandContext } from '../co
 import { containerHeader, containerRow, imageHeader, imageRows, truncateID, type ContainerSummary, type ImageSummary } from '../format.js';
 import { humanSize, timeAgo } from '../units.js';
 import { printRows } from './containers.js';
-import { volumeHeader, volumeRow } from './volume.js';
+import { volumeHeader, volumeRow, type ApiVolume } from './volume.js';
 import { formatRows } from '../template/table.js';
-
-interface DfVolume {
-  Name: string;
-  Driver: string;
-  Scope: string;
-  Mountpoint: string;
-  Labels: Record<string, string> | null;
-  UsageData?: { Size: number; RefCount: number };
-}
 
 interface DfBuildCache {
   ID: string;
@@ -34,7 +25,7 @@ export interface DiskUsage {
   LayersSize?: number;
   Images?: (ImageSummary & { VirtualSize?: number })[] | null;
   Containers?: ContainerSummary[] | null;
-  Volumes?: DfVolume[] | null;
+  Volumes?: ApiVolume[] | null;
   BuildCache?: DfBuildCache[] | null;
 }
 

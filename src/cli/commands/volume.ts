@@ -6,9 +6,10 @@ import { confirm } from '../prompt.js';
 import { inspectAll } from './inspect.js';
 import { StatusError } from '../status-error.js';
 import { humanSize } from '../units.js';
-import { filterFlag, filtersJSON, printRows } from './containers.js';
+import { filterFlag, filtersJSON, forEach, printRows } from './containers.js';
 
-interface ApiVolume {
+/** A volume as GET /volumes and GET /system/df return it. */
+export interface ApiVolume {
   Name: string;
   Driver: string;
   Scope: string;
@@ -110,17 +111,9 @@ const rmCommand: Command = {
   args: minArgs(1),
   flags: [{ name: 'force', short: 'f', kind: 'bool', help: 'Force the removal of one or more volumes' }],
   async run(ctx, flags) {
-    const errors: string[] = [];
-    for (const name of flags.args) {
-      try {
-        const res = await ctx.client().request('DELETE', vpath(name), { query: { force: flags.bool('force') || undefined } });
-        res.resume();
-        ctx.stdout.write(name + '\n');
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    if (errors.length) throw new StatusError(errors.join('\n'), 1);
+    await forEach(ctx, flags.args, async (name) => {
+      (await ctx.client().request('DELETE', vpath(name), { query: { force: flags.bool('force') || undefined } })).resume();
+    });
   },
 };
 

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatFlagUsages, type FlagSpec } from '../../../src/cli/flags.js';
-import { consolidateIpam, naturalLess } from '../../../src/cli/commands/network.js';
+import { consolidateIpam } from '../../../src/cli/commands/network.js';
+import { naturalCompare } from '../../../src/cli/natural-order.js';
 import { splitCpArg } from '../../../src/cli/commands/container-fs.js';
 import { historyRow, splitTarget } from '../../../src/cli/commands/image-tags.js';
 import { StatusError } from '../../../src/cli/status-error.js';
@@ -47,7 +48,7 @@ test('network create: gateways and ranges go with the subnet that holds them', (
 
 test('natural order puts net2 before net10', () => {
   const names = ['net10', 'bridge', 'net2', 'host', 'net1'];
-  names.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+  names.sort(naturalCompare);
   assert.deepEqual(names, ['bridge', 'host', 'net1', 'net2', 'net10']);
 });
 
