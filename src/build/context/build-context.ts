@@ -5,7 +5,7 @@
 import { promises as fs, createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { InvalidParameter, NotFound } from '../../lib/errors.js';
 import { applyLayer } from '../../layers/archive/apply.js';
 import { decompress } from '../../layers/archive/compression.js';
@@ -48,20 +48,27 @@ export class BuildContext implements SourceTree {
       const { stream } = await decompress(input);
       const chunks: Buffer[] = [];
       let size = 0;
+      // The index is built while the rest arrives (the chunks are held anyway, so nothing waits for it).
+      const feed = new PassThrough({ highWaterMark: IN_MEMORY_CONTEXT_BYTES });
+      const owner = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+      const indexed = ContextIndex.read(feed, owner);
+      indexed.catch(() => undefined);
       const it = stream.iterator({ destroyOnReturn: false })[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       let next = await it.next();
       while (!next.done && size + next.value.length <= IN_MEMORY_CONTEXT_BYTES) {
         chunks.push(next.value);
+        feed.write(next.value);
         size += next.value.length;
         next = await it.next();
       }
       if (next.done) {
-        const owner = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
-        const index = await ContextIndex.read(Readable.from(chunks, { objectMode: false }), owner);
+        feed.end();
+        const index = await indexed;
         ctx = new BuildContext(root, chunks, index);
         if (!index) await ctx.extract();
       } else {
         // Too large to hold: what was read so far, then the rest, straight to disk.
+        feed.destroy();
         const first = next.value;
         const rest = Readable.from((async function* () {
           yield* chunks;
