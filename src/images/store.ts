@@ -182,13 +182,15 @@ export class ImageStore {
   async tag(id: string, refText: string): Promise<Reference> {
     const ref = withDefaultTag(parseReference(refText));
     if (ref.digest && ref.tag) throw new InvalidParameter('refusing to create a tag with a digest reference');
+    // As dockerd's reference store: a tag that already names this image is not written again.
+    const changed = this.refs.get(refKey(ref)) !== id;
     this.refs.set(refKey(ref), id);
     const now = new Date().toISOString();
     await fs.mkdir(this.metaDir(id), { recursive: true });
     await writeFileAtomic(join(this.metaDir(id), 'lastUpdated'), now);
     const img = this.images.get(id);
     if (img) img.lastTagTime = now;
-    await this.saveRefs();
+    if (changed) await this.saveRefs();
     return ref;
   }
 
