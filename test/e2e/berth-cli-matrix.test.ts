@@ -81,6 +81,15 @@ const cases: Case[] = [
   { args: ['container', 'inspect', '-f', '{{.State.ExitCode}} {{.Name}}', 'mx-done', 'mx-web'] },
   { args: ['inspect', '-f', '{{.State.Status}}', 'busybox', 'mx-web', 'nosuch'] },
   { args: ['inspect', '-f', '{{.Foo', 'mx-web'] },
+  // Go's printing of the typed API structs docker decodes inspect answers into.
+  { args: ['inspect', '-f', '{{.HostConfig.PortBindings}} {{.NetworkSettings.Ports}}', 'mx-web'] },
+  { args: ['inspect', '-f', '{{.State}}|{{.HostConfig.RestartPolicy}}|{{.HostConfig.LogConfig}}|{{.Config.Healthcheck}}', 'mx-done'] },
+  { args: ['inspect', '-f', '{{.Config.Labels.nope}} {{.Config.ExposedPorts}}', 'mx-web'] },
+  { args: ['inspect', '-f', 'json', 'mx-done'] },
+  {
+    args: ['container', 'inspect', '-f', '{{.Config.Healthcheck}} {{json .Config.Healthcheck}} {{.Mounts}} {{.HostConfig.RestartPolicy}}', '{n}'],
+    setup: (v) => void ok(d.docker(['create', '--name', v.n!, '-v', `${v.n}:/data`, '--restart', 'on-failure:2', '--health-cmd', 'true', '--health-interval', '90s', '--health-retries', '3', 'busybox', 'true']), `create ${v.n}`),
+  },
   { args: ['inspect', '--type', 'volume', 'mx-web'] },
   { args: ['inspect', 'no-such-thing'] },
   { args: ['logs', 'mx-done'] },

@@ -6,6 +6,7 @@ import { inspectFormatHelp, minArgs, type Command, type CommandContext } from '.
 import { parseDockerTemplate, TemplateError, type Template } from '../template/index.js';
 import { StatusError } from '../status-error.js';
 import { cpath } from './container-path.js';
+import { typedInspect } from '../api-types.js';
 
 type Kind = 'container' | 'image' | 'network' | 'volume' | 'node' | 'service' | 'task' | 'secret' | 'config' | 'plugin';
 
@@ -26,26 +27,36 @@ const paths: Record<Kind, (name: string) => string> = {
 // does not hit endpoints that fail on a node outside a swarm.
 const untypedOrder: Kind[] = ['container', 'image', 'network', 'volume'];
 
-async function fetchObject(ctx: CommandContext, kind: Kind, name: string, size: boolean): Promise<unknown> {
-  return ctx.client().json('GET', paths[kind](name), { query: kind === 'container' && size ? { size: true } : undefined });
+/** An object as the daemon sent it and the kind of Go value docker/cli decodes it into first. */
+export class Inspected {
+  constructor(
+    readonly kind: string,
+    readonly raw: unknown,
+  ) {}
+}
+
+async function fetchObject(ctx: CommandContext, kind: Kind, name: string, size: boolean): Promise<Inspected> {
+  return new Inspected(kind, await ctx.client().json('GET', paths[kind](name), { query: kind === 'container' && size ? { size: true } : undefined }));
 }
 
 /**
- * Prints the found objects (JSON array or one template line each) and fails on the missing ones.
- * As docker inspect: a template that does not parse exits 64 before any lookup; one that fails on
- * an object (missingkey=error) prints an empty line and exits 1.
+ * Prints the found objects (JSON array, compact with `-f json`, or one template line each) and
+ * fails on the missing ones. As docker inspect: a template that does not parse exits 64 before any
+ * lookup. A template runs on the typed value of an Inspected object first (Go structs: a missing
+ * map key is "<no value>") and, if that fails, on the raw JSON with missingkey=error, whose failure
+ * prints an empty line and exits 1.
  */
 export async function inspectAll(
   ctx: CommandContext,
   names: readonly string[],
   format: string,
-  lookup: (name: string) => Promise<unknown>,
+  lookup: (name: string) => Promise<Inspected | unknown>,
   opts: { escapeHTML?: boolean } = {},
 ): Promise<void> {
   let tmpl: Template | undefined;
   if (format !== '' && format !== 'json') {
     try {
-      tmpl = parseDockerTemplate(format).withMissingKeyError();
+      tmpl = parseDockerTemplate(format);
     } catch (err) {
       if (err instanceof TemplateError) throw new StatusError(`template parsing error: ${err.message}`, 64);
       throw err;
@@ -62,19 +73,29 @@ export async function inspectAll(
       errors.push((err as Error).message);
       continue;
     }
+    const raw = obj instanceof Inspected ? obj.raw : obj;
     if (!tmpl) {
-      found.push(obj);
+      found.push(raw);
       continue;
     }
+    const typed = obj instanceof Inspected ? typedInspect(obj.kind, obj.raw) : undefined;
+    if (typed !== undefined) {
+      try {
+        out += tmpl.execute(typed) + '\n';
+        continue;
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+      }
+    }
     try {
-      out += tmpl.execute(obj) + '\n';
+      out += tmpl.withMissingKeyError().execute(raw) + '\n';
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       errors.push(`template parsing error: ${err.message}`);
     }
   }
   if (!tmpl) {
-    const json = found.length ? JSON.stringify(found, null, 4) : '[]';
+    const json = found.length ? JSON.stringify(found, null, format === 'json' ? undefined : 4) : '[]';
     // Go's encoder escapes <, > and & (only strings can hold them, so replacing is safe).
     ctx.stdout.write((opts.escapeHTML ? json.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : json) + '\n');
   }

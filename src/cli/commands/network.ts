@@ -7,7 +7,7 @@ import { goTimeString, truncateID } from '../format.js';
 import { confirm } from '../prompt.js';
 import { StatusError } from '../status-error.js';
 import { filterFlag, filtersJSON, printRows } from './containers.js';
-import { inspectAll } from './inspect.js';
+import { Inspected, inspectAll } from './inspect.js';
 import { naturalCompare } from '../natural-order.js';
 
 interface ApiNetwork {
@@ -229,8 +229,8 @@ const inspectCommand: Command = {
     { name: 'verbose', short: 'v', kind: 'bool', help: 'Verbose output for diagnostics' },
   ],
   async run(ctx, flags) {
-    await inspectAll(ctx, flags.args, flags.string('format'), (name) =>
-      ctx.client().json('GET', npath(name), { query: { verbose: flags.bool('verbose') || undefined } }),
+    await inspectAll(ctx, flags.args, flags.string('format'), async (name) =>
+      new Inspected('network', await ctx.client().json('GET', npath(name), { query: { verbose: flags.bool('verbose') || undefined } })),
     );
   },
 };

@@ -3,7 +3,7 @@
 
 import { inspectFormatHelp, listFormatHelp, minArgs, noArgs, rangeArgs, type Command, type CommandGroup } from '../command.js';
 import { confirm } from '../prompt.js';
-import { inspectAll } from './inspect.js';
+import { Inspected, inspectAll } from './inspect.js';
 import { StatusError } from '../status-error.js';
 import { humanSize } from '../units.js';
 import { filterFlag, filtersJSON, forEach, printRows } from './containers.js';
@@ -100,7 +100,7 @@ const inspectCommand: Command = {
   args: minArgs(1),
   flags: [{ name: 'format', short: 'f', kind: 'string', help: inspectFormatHelp }],
   async run(ctx, flags) {
-    await inspectAll(ctx, flags.args, flags.string('format'), (name) => ctx.client().json('GET', vpath(name)));
+    await inspectAll(ctx, flags.args, flags.string('format'), async (name) => new Inspected('volume', await ctx.client().json('GET', vpath(name))));
   },
 };
 

@@ -10,6 +10,7 @@ import type { BranchNode, ChainNode, CommandNode, FieldNode, ListNode, Node, Num
 import { nodeString } from './nodes.js';
 import { GoFloat, isTrue, kindOf, sortedKeys, typeName, utf8Length } from './values.js';
 import { GO_JSON_MARSHALED_MAP } from './gojson.js';
+import { structFields } from './typed.js';
 
 const MISSING = Symbol('missing final argument');
 type Final = unknown | typeof MISSING;
@@ -365,6 +366,7 @@ class State {
       if (Object.prototype.hasOwnProperty.call(m, fieldName)) return m[fieldName];
       const structType = m[GO_STRUCT_TYPE];
       if (typeof structType === 'string') this.errorf(`can't evaluate field ${fieldName} in type ${structType}`);
+      if (structFields(m)) this.errorf(`can't evaluate field ${fieldName} in type struct`);
       if (this.env.missingKeyError) this.errorf(`map has no entry for key ${JSON.stringify(fieldName)}`);
       return undefined;
     }

@@ -3,6 +3,7 @@
 // Values follow the Go model of values.ts (maps print sorted, slices as [a b]).
 
 import { kindOf, numberValue, sortedKeys, typeName } from './values.js';
+import { GoDuration, isGoPointer, jsonFields, markStruct, structFields } from './typed.js';
 
 interface Spec {
   plus: boolean;
@@ -345,6 +346,8 @@ function formatValue(v: unknown, verb: string, spec: Spec, depth: number): strin
       if (verb === 'v' || verb === 't') return pad(v ? 'true' : 'false', spec);
       break;
     case 'int':
+      // A Stringer (time.Duration) prints through its String method for %v and %s.
+      if (v instanceof GoDuration && (verb === 'v' || verb === 's')) return pad(v.toString(), spec);
       out = fmtInt(numberValue(v), verb, spec);
       break;
     case 'float':
@@ -359,6 +362,13 @@ function formatValue(v: unknown, verb: string, spec: Spec, depth: number): strin
     }
     case 'map': {
       const m = v as Record<string, unknown>;
+      const fields = structFields(v);
+      if (fields) {
+        // Inside another value Go prints a pointer's address; this stands in for one.
+        if (isGoPointer(v) && depth > 0) return pad(FAKE_ADDRESS, spec);
+        const body = fields.map((f) => (spec.plusV ? f + ':' : '') + formatValue(m[f], verb, spec, depth + 1));
+        return (isGoPointer(v) ? '&{' : '{') + body.join(' ') + '}';
+      }
       const items = sortedKeys(m).map((key) => formatValue(key, verb, spec, depth + 1) + ':' + formatValue(m[key], verb, spec, depth + 1));
       return 'map[' + items.join(' ') + ']';
     }
@@ -386,10 +396,18 @@ export function sprintln(args: unknown[]): string {
   return args.map((a) => formatValue(a, 'v', plainSpec(), 0)).join(' ') + '\n';
 }
 
-/** How {{.}} prints a value: %v, with Go's "<no value>" for an invalid value. */
+/** How {{.}} prints a value: %v, with Go's "<no value>" for an invalid value; a pointer is followed first. */
 export function printValue(v: unknown): string {
   if (v === undefined) return '<no value>';
+  if (isGoPointer(v)) return formatValue(derefPointer(v as object), 'v', plainSpec(), 0);
   return formatValue(v, 'v', plainSpec(), 0);
+}
+
+const FAKE_ADDRESS = '0xc000010000';
+
+/** The struct a pointer points at: the same fields, no longer marked as reached through a pointer. */
+function derefPointer(v: object): object {
+  return markStruct({ ...v }, structFields(v)!, { json: jsonFields(v) });
 }
 
 function intArg(v: unknown): number | undefined {

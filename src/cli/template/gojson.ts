@@ -3,6 +3,7 @@
 // which is the struct field order of the API object the data came from.
 
 import { GoFloat, kindOf, numberValue } from './values.js';
+import { isGoNil, jsonFields, structFields } from './typed.js';
 
 /**
  * Marks an object whose `json` output is what Go's json.Marshal gives for a map: keys sorted and
@@ -46,6 +47,29 @@ function number(n: number): string {
   return String(n);
 }
 
+/** encoding/json's isEmptyValue, which omitempty tests: zero scalars, empty or nil slices and maps, nil pointers. */
+function isEmptyValue(v: unknown): boolean {
+  switch (kindOf(v)) {
+    case 'invalid':
+    case 'nil':
+      return true;
+    case 'bool':
+      return v === false;
+    case 'int':
+    case 'float':
+      return numberValue(v) === 0;
+    case 'string':
+      return v === '';
+    case 'slice':
+      return (v as unknown[]).length === 0;
+    case 'map':
+      // A struct is never empty; a pointer to one is not nil here.
+      return !structFields(v) && Object.keys(v as object).length === 0;
+    default:
+      return false;
+  }
+}
+
 export function goJSON(v: unknown, escapeHTML = false): string {
   const json = (x: unknown): string => goJSON(x, escapeHTML);
   switch (kindOf(v)) {
@@ -60,9 +84,16 @@ export function goJSON(v: unknown, escapeHTML = false): string {
     case 'string':
       return quote(v as string, escapeHTML);
     case 'slice':
+      if (isGoNil(v)) return 'null';
       return '[' + (v as unknown[]).map(json).join(',') + ']';
     case 'map': {
       const m = v as Record<string | symbol, unknown>;
+      if (isGoNil(v)) return 'null';
+      const named = jsonFields(v);
+      if (named) {
+        const kept = named.filter(([, field, omitempty]) => m[field] !== undefined && !(omitempty && isEmptyValue(m[field])));
+        return '{' + kept.map(([name, field]) => quote(name, escapeHTML) + ':' + json(m[field])).join(',') + '}';
+      }
       if (m[GO_JSON_MARSHALED_MAP]) {
         const keys = Object.keys(m).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
         return '{' + keys.filter((k) => m[k] !== undefined).map((k) => quote(k, true) + ':' + goJSON(m[k], true)).join(',') + '}';

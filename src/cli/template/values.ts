@@ -2,6 +2,8 @@
 // undefined is Go's invalid reflect.Value ("<no value>"), null a nil interface, integral numbers
 // are int, GoFloat marks a float64 that happens to be integral (1.0 literals), objects are maps.
 
+import { GoDuration, GoNilPointer } from './typed.js';
+
 export class GoFloat {
   constructor(readonly value: number) {}
 }
@@ -10,7 +12,7 @@ export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | '
 
 export function kindOf(v: unknown): GoKind {
   if (v === undefined) return 'invalid';
-  if (v === null) return 'nil';
+  if (v === null || v instanceof GoNilPointer) return 'nil';
   switch (typeof v) {
     case 'boolean':
       return 'bool';
@@ -24,6 +26,7 @@ export function kindOf(v: unknown): GoKind {
       return 'func';
   }
   if (v instanceof GoFloat) return 'float';
+  if (v instanceof GoDuration) return 'int';
   if (Array.isArray(v)) return 'slice';
   return 'map';
 }
@@ -37,7 +40,7 @@ export function typeName(v: unknown): string {
     case 'bool':
       return 'bool';
     case 'int':
-      return 'int';
+      return v instanceof GoDuration ? 'time.Duration' : 'int';
     case 'float':
       return 'float64';
     case 'string':
@@ -53,6 +56,7 @@ export function typeName(v: unknown): string {
 
 export function numberValue(v: unknown): number {
   if (v instanceof GoFloat) return v.value;
+  if (v instanceof GoDuration) return v.nanos;
   if (typeof v === 'bigint') return Number(v);
   return v as number;
 }
