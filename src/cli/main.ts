@@ -31,6 +31,7 @@ import { attachCommand } from './commands/attach.js';
 import { eventsCommand } from './commands/events.js';
 import { systemDfCommand } from './commands/system-df.js';
 import { contextGroup } from './commands/context.js';
+import { nodeGroup, serviceGroup, swarmGroup } from './commands/swarm.js';
 import { makeCompletionCommand } from './commands/completion.js';
 
 const globalFlags: FlagSpec[] = [
@@ -152,7 +153,10 @@ const systemGroup: CommandGroup = { name: 'system', short: 'Manage Berth', comma
 
 const certsGroup: CommandGroup = { name: 'certs', short: 'Create TLS certificates for the API socket (Berth only)', commands: [certsCreateCommand] };
 
-const groups: CommandGroup[] = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup, certsGroup, contextGroup];
+/** docker lists these apart, under "Swarm Commands". */
+const swarmGroups: CommandGroup[] = [nodeGroup, serviceGroup, swarmGroup];
+
+const groups: CommandGroup[] = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup, certsGroup, contextGroup, ...swarmGroups];
 
 /** Aliases docker lists in help ("docker container ls, docker container list, docker container ps, docker ps"). */
 const aliasNames: Record<string, string[]> = {
@@ -209,7 +213,7 @@ function rootHelp(columns: number): string {
   const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const common = commonNames.map((n) => topLevel.find((c) => c.name === n)!);
   const others = topLevel.filter((c) => !commonNames.includes(c.name)).sort(byName);
-  const managed = [...groups, { name: 'registry', short: 'Run a container image registry (Berth only)' }].sort(byName);
+  const managed = [...groups.filter((g) => !swarmGroups.includes(g)), { name: 'registry', short: 'Run a container image registry (Berth only)' }].sort(byName);
   return `Usage:  berth [OPTIONS] COMMAND
 
 A self-sufficient runtime for containers
@@ -219,6 +223,9 @@ ${list(common)}
 
 Management Commands:
 ${list(managed)}
+
+Swarm Commands:
+${list(swarmGroups)}
 
 Commands:
 ${list(others)}
