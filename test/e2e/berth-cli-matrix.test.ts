@@ -72,6 +72,10 @@ const cases: Case[] = [
   { args: ['ps', '-a', '--filter', 'name=mx-done', '--format', '{{.Names}} {{.Status}}'], norm: ['times'] },
   { args: ['container', 'ls', '-n', '1', '--format', '{{.Foo}}'] },
   { args: ['ps', '--format', '{{json .'] },
+  // docker runs --format over an empty container before listing: errors even when nothing matches.
+  { args: ['ps', '-a', '--filter', 'name=no-such-container', '--format', '{{.Foo}}'] },
+  { args: ['ps', '-a', '--filter', 'name=mx-done', '--format', '{{range .Names}}{{.}}{{end}}'] },
+  { args: ['ps', '-a', '--filter', 'name=mx-done', '--format', 'json'], norm: ['times'] },
   { args: ['ps', 'extra'] },
   { args: ['ps', '--bogus'] },
   { args: ['inspect', '-f', '{{.Config.Env}}', 'mx-web'] },

@@ -5,7 +5,7 @@ import { exactArgs, listFormatHelp, minArgs, noArgs, type Command, type CommandC
 import { containerHeader, containerRow, defaultContainerTableFormat, type ContainerSummary } from '../format.js';
 import type { FlagSpec, ParsedFlags } from '../flags.js';
 import { formatRows } from '../template/table.js';
-import { asGoStruct, TemplateError } from '../template/index.js';
+import { asGoStruct, parseDockerTemplate, TemplateError } from '../template/index.js';
 import { StatusError } from '../status-error.js';
 import { parseGoDuration } from '../units.js';
 import { detachKeysOf, monitorTtySize, readWaitResult, streamHijacked } from '../attach.js';
@@ -49,6 +49,27 @@ export function printRows(ctx: CommandContext, format: string, rows: object[], h
 }
 
 
+const psRowType = '*formatter.ContainerContext';
+
+/** A ps row as docker's formatter presents it to templates. */
+function psRow(c: ContainerSummary, trunc: boolean): object {
+  // Platform is nil unless the daemon reports the image's manifest descriptor, which berthd does not.
+  return asGoStruct({ ...containerRow(c, trunc), Platform: null }, psRowType, { marshalsAsMap: true });
+}
+
+/**
+ * docker ps runs --format once over an empty container before listing (to learn whether it asks
+ * for .Size), so a template that cannot run on one fails first, even when no container matches.
+ */
+function checkPsTemplate(format: string): void {
+  try {
+    parseDockerTemplate(format).execute(psRow({ Id: '' }, true));
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    throw new StatusError(`${err.phase === 'parse' ? 'failed to parse template' : 'failed to execute template'}: ${err.message}`, 1);
+  }
+}
+
 export const psCommand: Command = {
   name: 'ps',
   usage: '[OPTIONS]',
@@ -70,17 +91,19 @@ export const psCommand: Command = {
     const quiet = flags.bool('quiet');
     // A psFormat in config.json stands in for --format (docker's precedence: flag, -q, psFormat, table).
     let format = flags.string('format') || (quiet ? '' : ctx.config.file().psFormat) || 'table';
-    // docker asks for sizes when the template uses .Size, which {{json .}} does too.
-    const size = flags.bool('size') || (!quiet && (/\.Size\b/.test(format) || format === 'json' || /\bjson\s+\.\s*\}\}/.test(format)));
+    // docker asks for sizes when the template uses .Size, which {{json .}} does too (the bare
+    // "json" format runs as plain text in that check, so it shows sizes of 0B).
+    const size = flags.bool('size') || (!quiet && (/\.Size\b/.test(format) || /\bjson\s+\.\s*\}\}/.test(format)));
+    const chosen = flags.string('format') || (quiet ? '' : ctx.config.file().psFormat);
+    if (chosen) checkPsTemplate(chosen);
     const filters = filtersJSON(flags.list('filter'));
     const list = await ctx.client().json<ContainerSummary[]>('GET', '/containers/json', {
       query: { all: flags.bool('all') || undefined, limit: last > 0 ? last : undefined, size: size || undefined, filters },
     });
     if (quiet) format = '{{.ID}}';
     else if (format === 'table' && flags.bool('size')) format = defaultContainerTableFormat + '\t{{.Size}}';
-    // Platform is nil unless the daemon reports the image's manifest descriptor, which berthd does not.
-    const rows = list.map((c) => ({ ...containerRow(c, !flags.bool('no-trunc')), Platform: null }));
-    printRows(ctx, format, rows, containerHeader, defaultContainerTableFormat, { goType: '*formatter.ContainerContext', psErrors: true });
+    const rows = list.map((c) => psRow(c, !flags.bool('no-trunc')));
+    printRows(ctx, format, rows, containerHeader, defaultContainerTableFormat, { psErrors: true });
   },
 };
 
