@@ -24,7 +24,8 @@ export interface Results {
   /** Daemon RSS in KiB by engine: right after start, and after the run-rm loop. */
   idleRss: Map<string, { afterStart: number; afterRuns?: number; runs?: number }>;
   perContainer: Map<string, { k: number; monitors: number; pssKiB: number; ussKiB: number; rssKiB: number; daemonGrowthKiB: number }>;
-  psMany: Map<string, { containers: number; summary: Summary; api?: Summary }>;
+  /** cliFloor: the docker CLI alone, served the same answer at once (bench/cli-floor.ts). */
+  psMany: Map<string, { containers: number; summary: Summary; api?: Summary; cliFloor?: Summary }>;
 }
 
 export interface BenchContext {

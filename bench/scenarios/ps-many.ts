@@ -4,6 +4,7 @@
 import type { BenchContext } from '../context.js';
 import { timed } from '../proc.js';
 import { apiCall } from '../engine-api.js';
+import { dockerCliFloor } from '../cli-floor.js';
 import { summarize, table, ms, ratio } from '../stats.js';
 
 export async function psMany(ctx: BenchContext): Promise<void> {
@@ -23,13 +24,17 @@ export async function psMany(ctx: BenchContext): Promise<void> {
     }
     const api: number[] = [];
     const socket = (e as { socket?: string }).socket;
+    let answer: unknown;
     for (let i = 0; socket && i < 2 + ctx.opts.psIterations; i++) {
       const t0 = performance.now();
       const r = await apiCall(socket, 'GET', '/containers/json');
       if (r.status !== 200) throw new Error(`${e.name} GET /containers/json: ${r.status}`);
       if (i >= 2) api.push(performance.now() - t0);
+      answer = r.body;
     }
-    ctx.results.psMany.set(e.name, { containers: n, summary: summarize(samples), api: api.length ? summarize(api) : undefined });
+    // The docker CLI alone, handed this daemon's answer at once: the floor under ps for any daemon.
+    const cliFloor = answer === undefined ? undefined : await dockerCliFloor(['ps'], '/containers/json', JSON.stringify(answer), ctx.opts.psIterations);
+    ctx.results.psMany.set(e.name, { containers: n, summary: summarize(samples), api: api.length ? summarize(api) : undefined, cliFloor });
     process.stderr.write(`ps-many: removing ${n} containers from ${e.name}\n`);
     await e.removeAllContainers(ctx.opts.concurrency);
   }
@@ -37,8 +42,8 @@ export async function psMany(ctx: BenchContext): Promise<void> {
   console.log(`\n## ps-many: \`ps\` with ${n} running containers\n`);
   console.log(
     table(
-      ['engine', 'p50', 'p90', 'min', 'n', 'ratio vs berthd', 'API only p50'],
-      [...ctx.results.psMany].map(([name, { summary: s, api }]) => [name, ms(s.p50), ms(s.p90), ms(s.min), String(s.n), ratio(s.p50, base), api ? ms(api.p50) : '-']),
+      ['engine', 'p50', 'p90', 'min', 'n', 'ratio vs berthd', 'API only p50', 'docker CLI alone p50'],
+      [...ctx.results.psMany].map(([name, { summary: s, api, cliFloor }]) => [name, ms(s.p50), ms(s.p90), ms(s.min), String(s.n), ratio(s.p50, base), api ? ms(api.p50) : '-', cliFloor ? ms(cliFloor.p50) : '-']),
     ),
   );
 }
