@@ -366,9 +366,18 @@ export class NetworkController {
 
   /** At create: resolve and check the container's networks, static addresses and ports. */
   async containerCreated(c: ContainerRecord, networking: unknown): Promise<void> {
-    const rec: ContainerNetworking = { containerId: c.Id, attachments: this.attachmentsFor(c, networking), ports: [] };
     validatePortBindings(c.HostConfig.PortBindings as PortBindings);
     if (this.containers) checkLinks((c.HostConfig.Links as string[] | null) ?? [], c.HostConfig.NetworkMode, this.containers);
+    let attachments: Attachment[];
+    try {
+      attachments = this.attachmentsFor(c, networking);
+    } catch (err) {
+      // As dockerd: a network that does not exist (yet) fails the start, not the create. A 404
+      // here would also make the docker CLI take it for a missing image and try to pull one.
+      if (err instanceof NotFound) return;
+      throw err;
+    }
+    const rec: ContainerNetworking = { containerId: c.Id, attachments, ports: [] };
     this.ctrs.set(c.Id, rec);
     await this.store.saveContainer(rec);
   }

@@ -148,3 +148,18 @@ test('bad input: overlapping subnets, gateway outside, unknown driver, used stat
   d.docker(['rm', '-f', `st-${tag}`]);
   assert.equal(d.docker(['network', 'rm', `s-${tag}`]).code, 0);
 });
+
+test('a network that does not exist fails the start, not the create (no "Unable to find image" pull)', () => {
+  const net = `later-${tag}`;
+  const run = d.docker(['run', '--rm', '--network', net, 'busybox', 'true']);
+  assert.notEqual(run.code, 0);
+  assert.match(run.stderr, new RegExp(`Error response from daemon: network ${net} not found`));
+  assert.doesNotMatch(run.stderr, /Unable to find image/);
+  const id = d.docker(['create', '--network', net, 'busybox', 'echo', 'joined']).stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  assert.match(d.docker(['start', id]).stderr, new RegExp(`network ${net} not found`));
+  assert.equal(d.docker(['network', 'create', net]).code, 0);
+  assert.equal(d.docker(['start', '-a', id]).stdout, 'joined\n');
+  assert.equal(d.docker(['rm', id]).code, 0);
+  assert.equal(d.docker(['network', 'rm', net]).code, 0);
+});
