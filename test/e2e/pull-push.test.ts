@@ -3,69 +3,22 @@
 // and skopeo as independent peers. Every registry listens on 127.0.0.1 only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { promises as fs, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { TestDaemon, busyboxTar, REPO, sleep, freePort } from './harness.js';
+import { TestDaemon, busyboxTar, freePort } from './harness.js';
+import { kill, berthRegistry as startBerthRegistry, distributionRegistry as startDistributionRegistry, dockerAsync as dockerAsyncFor, pullStream as pullStreamFrom } from './registry-helpers.js';
 
 let d: TestDaemon;
 const children: ChildProcess[] = [];
-
-async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      http.get(url, (res) => {
-        res.resume();
-        resolve(true);
-      }).on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`${url} did not answer`);
-}
-
-/** Berth's registry server as its own process. */
-async function berthRegistry(root: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [join(REPO, 'dist/src/distribution/registry/main.js'), 'serve', '--addr', `127.0.0.1:${port}`, '--root', root], { stdio: 'ignore', env: { ...process.env, ...env } });
-  children.push(p);
-  await waitHttp(`http://127.0.0.1:${port}/v2/`);
-  return p;
-}
-
-/** Debian's docker-registry with a config of our own (the packaged one turns on htpasswd). */
-async function distributionRegistry(dir: string, port: number): Promise<ChildProcess> {
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  const cfg = join(dir, 'config.yml');
-  writeFileSync(cfg, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const p = spawn('/usr/bin/docker-registry', ['serve', cfg], { stdio: 'ignore' });
-  children.push(p);
-  await waitHttp(`http://127.0.0.1:${port}/v2/`);
-  return p;
-}
-
-async function kill(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await gone;
-}
-
-/** The docker CLI without blocking this process (in-process servers must keep answering). */
-function dockerAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('/usr/local/bin/docker', args, { env: d.env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const berthRegistry = (root: string, port: number, env: NodeJS.ProcessEnv = {}) => startBerthRegistry(children, root, port, env);
+const distributionRegistry = (dir: string, port: number) => startDistributionRegistry(children, dir, port);
+const dockerAsync = (args: string[]) => dockerAsyncFor(d, args);
+const pullStream = (ref: string, onMessage: (m: any) => void) => pullStreamFrom(d, ref, onMessage);
 
 function layerCount(): number {
   return readdirSync(join(d.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256')).length;
@@ -255,31 +208,6 @@ test('a blob whose content does not match its digest is refused and leaves no la
 function assertNoNewDirs(before: string[]): void {
   const added = driverDirs().filter((n) => !before.includes(n));
   assert.deepEqual(added, []);
-}
-
-/** POST /images/create, calling `onMessage` for each JSON message; resolves with all of them. */
-function pullStream(ref: string, onMessage: (m: any) => void): Promise<any[]> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: d.socket, method: 'POST', path: `/v1.45/images/create?fromImage=${encodeURIComponent(ref)}` }, (res) => {
-      const all: any[] = [];
-      let buf = '';
-      res.on('data', (c: Buffer) => {
-        buf += c.toString();
-        let nl;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (!line) continue;
-          const m = JSON.parse(line);
-          all.push(m);
-          onMessage(m);
-        }
-      });
-      res.on('end', () => resolve(all));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 test('killing the registry in the middle of a 50 MiB pull leaves no layer behind; the retry succeeds', async () => {
