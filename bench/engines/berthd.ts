@@ -7,10 +7,10 @@ import { promises as fs, mkdtempSync, openSync, closeSync, writeFileSync, readFi
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { onCleanup } from '../cleanup.js';
-import { must, findProcesses, kill, waitGone, inBatches, sleep, type Command, timed } from '../proc.js';
+import { findProcesses, kill, waitGone, inBatches, type Command, timed } from '../proc.js';
 import { ping, runDetached, containerIds, removeForce } from '../engine-api.js';
 import { sweepCgroup } from '../cgroup-sweep.js';
-import { DOCKER_CLI, type Engine } from './engine.js';
+import { DOCKER_CLI, awaitDaemon, type Engine } from './engine.js';
 
 export const REPO = new URL('../../../', import.meta.url).pathname;
 
@@ -49,16 +49,7 @@ export class Berthd implements Engine {
     );
     closeSync(log);
     this.pid = this.proc.pid!;
-    for (let i = 0; i < 300 && !(await ping(this.socket)); i++) {
-      if (this.proc.exitCode !== null) throw new Error(`berthd exited with ${this.proc.exitCode}:\n${this.log()}`);
-      await sleep(50);
-    }
-    if (!(await ping(this.socket))) throw new Error(`berthd did not answer /_ping:\n${this.log()}`);
-    await must({ cmd: DOCKER_CLI, args: ['import', busyboxTar, 'busybox:latest'], env: this.env });
-  }
-
-  log(): string {
-    return existsSync(join(this.root, 'berthd.log')) ? readFileSync(join(this.root, 'berthd.log'), 'utf8') : '';
+    await awaitDaemon({ name: 'berthd', proc: this.proc, socket: this.socket, logFile: join(this.root, 'berthd.log'), attempts: 300, busyboxTar, env: this.env });
   }
 
   cli(args: string[]): Command {

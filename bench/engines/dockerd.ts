@@ -6,10 +6,10 @@ import { promises as fs, mkdtempSync, openSync, closeSync, writeFileSync, readFi
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { onCleanup } from '../cleanup.js';
-import { must, findProcesses, kill, waitGone, inBatches, sleep, listProcesses, type Command } from '../proc.js';
+import { must, findProcesses, kill, waitGone, inBatches, listProcesses, type Command } from '../proc.js';
 import { ping, runDetached, containerIds, removeForce } from '../engine-api.js';
 import { sweepCgroup } from '../cgroup-sweep.js';
-import { DOCKER_CLI, type Engine } from './engine.js';
+import { DOCKER_CLI, awaitDaemon, type Engine } from './engine.js';
 import { unmountUnder } from './berthd.js';
 
 // libnetwork keeps sandbox namespaces here whatever --exec-root says
@@ -42,16 +42,7 @@ export class Dockerd implements Engine {
     );
     closeSync(log);
     this.pid = this.proc.pid!;
-    for (let i = 0; i < 600 && !(await ping(this.socket)); i++) {
-      if (this.proc.exitCode !== null) throw new Error(`dockerd exited with ${this.proc.exitCode}:\n${this.log()}`);
-      await sleep(50);
-    }
-    if (!(await ping(this.socket))) throw new Error(`dockerd did not answer /_ping:\n${this.log()}`);
-    await must({ cmd: DOCKER_CLI, args: ['import', busyboxTar, 'busybox:latest'], env: this.env });
-  }
-
-  log(): string {
-    return existsSync(join(this.root, 'dockerd.log')) ? readFileSync(join(this.root, 'dockerd.log'), 'utf8') : '';
+    await awaitDaemon({ name: 'dockerd', proc: this.proc, socket: this.socket, logFile: join(this.root, 'dockerd.log'), attempts: 600, busyboxTar, env: this.env });
   }
 
   cli(args: string[]): Command {
