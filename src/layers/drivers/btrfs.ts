@@ -4,33 +4,27 @@
 // mode, btrfs-device.ts); size quotas are qgroup limits on a container's subvolume.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { InvalidParameter } from '../../lib/errors.js';
-import type { Change } from '../archive/diff.js';
-import { naiveChanges, naiveDiff, naiveDiffSize } from '../archive/naive-diff.js';
 import type { CreateOptions, StorageDriver } from './driver.js';
+import { FullTreeDriver } from './full-tree-driver.js';
 import { backingFs } from './backing-fs.js';
 import { parseContainerStorageOpt, type DaemonStorageOpts } from './storage-opts.js';
 import { BtrfsDevice } from './btrfs-device.js';
 import * as btrfs from './btrfs-progs.js';
 
-export class BtrfsDriver implements StorageDriver {
+export class BtrfsDriver extends FullTreeDriver implements StorageDriver {
   readonly name = 'btrfs';
-  readonly applyMode = 'naive';
   private quotaEnabled = false;
   private buildVersion = '';
   private direct?: BtrfsDevice;
 
   constructor(
-    readonly home: string,
+    home: string,
     private readonly defaults: DaemonStorageOpts = {},
   ) {
+    super(home, 'subvolumes');
     if (defaults.mkfs && !defaults.device) throw new InvalidParameter('error initializing graphdriver: btrfs: btrfs.mkfs=true needs btrfs.device (the block device to format)');
     if (defaults.device) this.direct = new BtrfsDevice(defaults.device, home, defaults.mkfs ?? false);
-  }
-
-  private dir(id: string): string {
-    return join(this.home, 'subvolumes', id);
   }
 
   async init(): Promise<void> {
@@ -96,26 +90,6 @@ export class BtrfsDriver implements StorageDriver {
     await btrfs.subvolumeDelete(d);
     // A limit would outlive the subvolume as a stale qgroup (quotas may predate this daemon).
     if (qgroup !== undefined) await btrfs.qgroupDestroy(`0/${qgroup}`, this.home).catch(() => undefined);
-  }
-
-  size(id: string, parent?: string): Promise<number> {
-    return naiveDiffSize(this.dir(id), parent && this.dir(parent));
-  }
-
-  diff(id: string, parent?: string): Readable {
-    return naiveDiff(this.dir(id), parent && this.dir(parent));
-  }
-
-  changes(id: string, parent?: string): Promise<Change[]> {
-    return naiveChanges(this.dir(id), parent && this.dir(parent));
-  }
-
-  containerRootParents(): string[] {
-    return [join(this.home, 'subvolumes')];
-  }
-
-  async ids(): Promise<string[]> {
-    return fs.readdir(join(this.home, 'subvolumes'));
   }
 
   status(): [string, string][] {

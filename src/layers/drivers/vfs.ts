@@ -3,34 +3,28 @@
 // container's rootfs is its directory, used directly; size quotas need xfs project quotas.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { InvalidParameter } from '../../lib/errors.js';
-import type { Change } from '../archive/diff.js';
-import { naiveChanges, naiveDiff, naiveDiffSize } from '../archive/naive-diff.js';
 import type { CreateOptions, StorageDriver } from './driver.js';
+import { FullTreeDriver } from './full-tree-driver.js';
 import { parseContainerStorageOpt, type QuotaRequest } from './storage-opts.js';
 import { copyTree } from './tree-copy.js';
 import { XfsProjectQuota } from './xfs-quota.js';
 
 const QUOTA_UNSUPPORTED = 'Filesystem does not support, or has not enabled quotas';
 
-export class VfsDriver implements StorageDriver {
+export class VfsDriver extends FullTreeDriver implements StorageDriver {
   readonly name = 'vfs';
-  readonly applyMode = 'naive';
   private quota?: XfsProjectQuota;
   private nextProject = 1;
   /** Project ids of quota'd layers, kept beside the layer directories. */
   private readonly quotaDir: string;
 
   constructor(
-    readonly home: string,
+    home: string,
     private readonly defaults: QuotaRequest = {},
   ) {
+    super(home, 'dir');
     this.quotaDir = join(home, 'quota');
-  }
-
-  private dir(id: string): string {
-    return join(this.home, 'dir', id);
   }
 
   async init(): Promise<void> {
@@ -78,26 +72,6 @@ export class VfsDriver implements StorageDriver {
     const project = Number(await fs.readFile(join(this.quotaDir, id), 'utf8').catch(() => '0'));
     if (project && this.quota) await this.quota.release(project).catch(() => undefined);
     await fs.rm(join(this.quotaDir, id), { force: true });
-  }
-
-  size(id: string, parent?: string): Promise<number> {
-    return naiveDiffSize(this.dir(id), parent && this.dir(parent));
-  }
-
-  diff(id: string, parent?: string): Readable {
-    return naiveDiff(this.dir(id), parent && this.dir(parent));
-  }
-
-  changes(id: string, parent?: string): Promise<Change[]> {
-    return naiveChanges(this.dir(id), parent && this.dir(parent));
-  }
-
-  containerRootParents(): string[] {
-    return [join(this.home, 'dir')];
-  }
-
-  async ids(): Promise<string[]> {
-    return fs.readdir(join(this.home, 'dir'));
   }
 
   status(): [string, string][] {
