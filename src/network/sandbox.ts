@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError, errorMessage } from '../lib/errors.js';
-import { spawnProcess } from '../lib/process-spawn.js';
+import { runProgram } from '../lib/process-spawn.js';
 import { umount2, MNT_DETACH } from '../lib/libc.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { createOwnedNetns, removeUserNamespaceFile } from '../userns/namespaces.js';
@@ -58,16 +58,13 @@ export class Sandboxes {
   }
 }
 
-/** `unshare --net=<file> true`: a new namespace kept alive by a bind mount on the file (posix_spawn: no fork of the daemon). */
+/** `unshare --net=<file> true`: a new namespace kept alive by a bind mount on the file. */
 async function unshareNet(file: string): Promise<void> {
-  let u;
+  let r;
   try {
-    u = spawnProcess(UNSHARE, { argv: [UNSHARE, `--net=${file}`, '/bin/true'], stderr: 'pipe' });
+    r = await runProgram(UNSHARE, [`--net=${file}`, '/bin/true']);
   } catch (e) {
     throw new SystemError(`unshare: ${errorMessage(e)}`);
   }
-  let err = '';
-  u.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const [code] = await Promise.all([u.exited, new Promise((r) => u.stderr!.once('close', r))]);
-  if (code !== 0) throw new SystemError(`creating network namespace: ${err.trim() || `exit ${code}`}`);
+  if (r.code !== 0) throw new SystemError(`creating network namespace: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
