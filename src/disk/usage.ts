@@ -6,7 +6,7 @@ import { InvalidParameter } from '../lib/errors.js';
 import type { ImageService } from '../images/service.js';
 import type { Image } from '../images/store.js';
 import { filterImages } from '../images/filters.js';
-import { chainIdOf, type LayerStore } from '../layers/store.js';
+import { chainIdsOf, type LayerStore } from '../layers/store.js';
 import type { ContainerService } from '../containers/service.js';
 import type { VolumeService } from '../volumes/service.js';
 import { toSummary } from '../api/types/container.js';
@@ -82,9 +82,7 @@ export class DiskUsageService {
     const chains = new Map<string, string[]>();
     const refs = new Map<string, number>();
     for (const img of list) {
-      const ids = img.config.rootfs.diff_ids;
-      const chain: string[] = [];
-      for (let n = 1; n <= ids.length; n++) chain.push(chainIdOf(ids.slice(0, n))!);
+      const chain = chainIdsOf(img.config.rootfs.diff_ids);
       chains.set(img.id, chain);
       for (const c of chain) refs.set(c, (refs.get(c) ?? 0) + 1);
     }

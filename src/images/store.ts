@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { NotFound, InvalidParameter, Conflict } from '../lib/errors.js';
 import { writeFileAtomic, readJsonIfExists, writeJsonAtomic } from '../lib/atomic-file.js';
-import { chainIdOf } from '../layers/store.js';
+import { chainIdsOf } from '../layers/store.js';
 import { parseReference, withDefaultTag, familiarName, looksLikeId, type Reference } from './reference.js';
 
 /** The image configuration JSON (OCI image config with Docker's extra fields). */
@@ -65,6 +65,7 @@ interface RepositoriesFile {
 
 export class ImageStore {
   private images = new Map<string, Image>();
+  private readonly chainIdCache = new WeakMap<Image, Set<string>>();
   /** full reference string (name:tag or name@digest) → image id */
   private refs = new Map<string, string>();
   private readonly root: string;
@@ -129,11 +130,14 @@ export class ImageStore {
 
   /** Whether an image's rootfs holds the layer with this chainID (its own or one under it). */
   usesLayer(chainId: string): boolean {
-    return this.all().some((i) => {
-      const ids = i.config.rootfs.diff_ids;
-      for (let n = 1; n <= ids.length; n++) if (chainIdOf(ids.slice(0, n)) === chainId) return true;
-      return false;
-    });
+    return this.all().some((i) => this.chainIdsOf(i).has(chainId));
+  }
+
+  /** Every container removal asks usesLayer: hash each (immutable) image's chain once. */
+  private chainIdsOf(img: Image): Set<string> {
+    let ids = this.chainIdCache.get(img);
+    if (!ids) this.chainIdCache.set(img, (ids = new Set(chainIdsOf(img.config.rootfs.diff_ids))));
+    return ids;
   }
 
   byId(id: string): Image | undefined {

@@ -39,6 +39,13 @@ export function chainIdOf(diffIds: string[]): string | undefined {
   return chain;
 }
 
+/** The chainID of every prefix of `diffIds`: each layer of an image's rootfs, bottom first. */
+export function chainIdsOf(diffIds: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) out.push(out.length === 0 ? d : chainIdOf([out[out.length - 1]!, d])!);
+  return out;
+}
+
 function newCacheId(): string {
   return randomBytes(32).toString('hex');
 }

@@ -1,7 +1,7 @@
 // The start-up sweep of read-only layers nothing uses. A daemon killed after a pull, load or
 // commit registered a layer but before it wrote the image leaves a whole layer that no image
 // names; nothing else would ever remove it. Runs before the API listens, so no pull is under way.
-import { chainIdOf, type LayerStore } from './store.js';
+import { chainIdsOf, type LayerStore } from './store.js';
 
 interface ImageLayers {
   config: { rootfs?: { diff_ids?: string[] } };
@@ -17,7 +17,7 @@ export async function removeUnreferencedLayers(layers: LayerStore, images: Itera
   for (const img of images) {
     const diffIds = img.config.rootfs?.diff_ids ?? [];
     // Every prefix, not layers.chain(): an image whose top layer is missing still holds the rest.
-    for (let n = 1; n <= diffIds.length; n++) kept.add(chainIdOf(diffIds.slice(0, n))!);
+    for (const c of chainIdsOf(diffIds)) kept.add(c);
   }
   for (const id of layers.rwContainerIds()) {
     for (let c = layers.getRW(id).parent; c && layers.has(c) && !kept.has(c); c = layers.get(c).parent) kept.add(c);
