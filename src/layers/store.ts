@@ -8,11 +8,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFound, InvalidParameter, SystemError, BerthError, errorMessage } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { applyLayer } from './archive/apply.js';
+import { applyLayerInWorker } from './archive/apply-in-worker.js';
 import type { Change } from './archive/diff.js';
 import type { StorageDriver } from './drivers/driver.js';
 import { selectDriver } from './drivers/select.js';
-import { TarSplitRecorder, layerTarStream, tarSplitSize, tarSplitPathIn } from './tar-split.js';
+import { layerTarStream, tarSplitSize, tarSplitPathIn } from './tar-split.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { chownToRoot, remapContainerLayers } from '../userns/ownership.js';
 import { openToRemappedRoot } from '../userns/remap-root.js';
@@ -137,18 +137,18 @@ export class LayerStore {
   /**
    * Applies a (possibly compressed) layer tar on top of `parent` and registers it, with the
    * tar-split that gives its tar back later. With `expectedDiffId`, a tar hashing otherwise fails.
+   * The input is read to its end; with `keepInputAt`, its bytes are also written to that file.
    */
-  async register(input: Readable, parent?: string, opts: { expectedDiffId?: string } = {}): Promise<Layer> {
+  async register(input: Readable, parent?: string, opts: { expectedDiffId?: string; keepInputAt?: string } = {}): Promise<Layer> {
     const parentLayer = parent ? this.get(parent) : undefined;
     const cacheId = newCacheId();
     await this.driver.create(cacheId, parentLayer?.cacheId);
-    const tarSplit = new TarSplitRecorder(join(this.db, 'tmp', `${cacheId}-tar-split.json.gz`));
+    const tarSplitPath = join(this.db, 'tmp', `${cacheId}-tar-split.json.gz`);
     let diffId: string;
     try {
-      ({ diffId } = await applyLayer(input, this.driver.applyDir(cacheId), { whiteouts: this.driver.applyMode, tarSplit, expectedDiffId: opts.expectedDiffId, idMap: this.idMap }));
-      await tarSplit.finish();
+      // On a worker thread: the bytes of a big layer do not hold up the daemon's event loop.
+      ({ diffId } = await applyLayerInWorker(input, this.driver.applyDir(cacheId), { whiteouts: this.driver.applyMode, tarSplitPath, expectedDiffId: opts.expectedDiffId, keepInputAt: opts.keepInputAt, idMap: this.idMap }));
     } catch (err) {
-      await tarSplit.abort();
       await this.driver.remove(cacheId);
       // A bad tar is the sender's fault (400); Berth's own failures keep their kind.
       throw err instanceof BerthError ? err : new InvalidParameter(errorMessage(err));
@@ -156,12 +156,12 @@ export class LayerStore {
     const chainId = parent ? chainIdOf([parent, diffId])! : diffId;
     const existing = this.layers.get(chainId);
     if (existing) {
-      await tarSplit.abort();
+      await fs.rm(tarSplitPath, { force: true });
       await this.driver.remove(cacheId);
       return existing;
     }
     const layer: Layer = { chainId, diffId, parent, cacheId, size: await this.driver.size(cacheId, parentLayer?.cacheId) };
-    await this.persist(layer, tarSplit.path);
+    await this.persist(layer, tarSplitPath);
     this.layers.set(chainId, layer);
     return layer;
   }

@@ -297,8 +297,11 @@ export class TarSplitRecorder implements TarSplitSink {
   /** Drops the file after a failed apply. */
   async abort(): Promise<void> {
     this.gzip.destroy();
+    // A file still being opened is created after destroy() returns: remove it once it is closed.
+    const closed = this.file.closed ? Promise.resolve() : new Promise<void>((r) => this.file.once('close', () => r()));
     this.file.destroy();
     await this.fileDone;
+    await closed;
     await fs.rm(this.path, { force: true });
   }
 }

@@ -22,7 +22,6 @@ import type { AuthConfig } from './credentials.js';
 import { ACCEPT, parseManifest, selectPlatform, type Descriptor, type ImageManifest, type Platform } from './manifests.js';
 import { readAll, errorText, TransportError } from './http.js';
 import { readBlob } from './blob-reader.js';
-import { Coalesce } from './coalesce.js';
 import { Progress, shortDigest } from './progress.js';
 import type { DistributionMetadata } from './metadata.js';
 import type { KeptBlobs, PendingBlob } from './kept-blobs.js';
@@ -207,29 +206,26 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
     const parentReady = i === 0 || done[i - 1];
     const compressed = new DigestStream(d.digest);
     const onBytes = (c: number) => progress.bytes(id, 'Downloading', c, d.size);
-    const download = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
-    const blob = new Coalesce();
-    download.on('error', (err) => blob.destroy(err));
-    download.pipe(blob);
+    const blob = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
+    blob.on('error', (err) => compressed.destroy(err));
+    // A failure can come before register starts reading (a small blob arrives at once); register
+    // finds it on the stream and reports it.
+    compressed.on('error', () => undefined);
+    blob.pipe(compressed);
     const keep = deps.kept.pending(d.digest);
     pending.push(keep);
-    if (parentReady) {
-      // Next in line: network → digest check → kept copy → register (gunzip, diffID, extraction)
-      // in one stream. The copy is whole once the stream has ended, after the digest check.
-      const tee = deps.kept.tee(keep);
-      blob.on('error', (err) => compressed.destroy(err));
-      compressed.on('error', (err) => tee.destroy(err));
-      blob.pipe(compressed).pipe(tee);
-      compressed.on('end', () => {
-        progress.status('Verifying Checksum', id);
-        progress.status('Download complete', id);
-      });
-      await registerChecked(deps, i, tee, parent, diffIds[i]!, chains[i]!, newlyRegistered);
-    } else {
-      // The early download waits in what becomes the kept copy.
-      await pipeline(blob, compressed, createWriteStream(keep.tmp, { mode: 0o600 }));
+    compressed.on('end', () => {
       progress.status('Verifying Checksum', id);
       progress.status('Download complete', id);
+    });
+    if (parentReady) {
+      // Next in line: network → digest check → the layer store, which writes the kept copy and
+      // registers (gunzip, diffID, extraction) in one stream. The copy is whole, and the digest
+      // checked, once register has read its input to the end.
+      await registerChecked(deps, compressed, parent, diffIds[i]!, chains[i]!, newlyRegistered, keep.tmp);
+    } else {
+      // The early download waits in what becomes the kept copy.
+      await pipeline(compressed, createWriteStream(keep.tmp, { mode: 0o600 }));
       await registered[i - 1];
       abort.signal.throwIfAborted();
       let read = 0;
@@ -241,7 +237,7 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
         },
       });
       file.on('error', (err) => counted.destroy(err));
-      await registerChecked(deps, i, file.pipe(counted), parent, diffIds[i]!, chains[i]!, newlyRegistered);
+      await registerChecked(deps, file.pipe(counted), parent, diffIds[i]!, chains[i]!, newlyRegistered);
     }
     progress.bytes(id, 'Extracting', d.size, d.size);
     progress.status('Pull complete', id);
@@ -274,29 +270,15 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
   }
 }
 
-/** Registers a layer stream, then makes sure its compressed digest was verified to the last byte. */
-async function registerChecked(deps: DistributionDeps, _i: number, input: Readable, parent: string | undefined, diffId: string, chainId: string, newly: string[]): Promise<void> {
+/** Registers a layer stream (read to its end by the layer store, so a digest check at the end is in). */
+async function registerChecked(deps: DistributionDeps, input: Readable, parent: string | undefined, diffId: string, chainId: string, newly: string[], keepInputAt?: string): Promise<void> {
   const existed = deps.layers.has(chainId);
-  // The layer store may finish with the tar before the compressed digest is checked at the end
-  // of the stream: keep the error for the check below instead of letting it go unhandled.
-  let late: unknown;
-  input.on('error', (err) => (late ??= err));
   let layer;
   try {
-    layer = await deps.layers.register(input, parent, { expectedDiffId: diffId });
+    layer = await deps.layers.register(input, parent, { expectedDiffId: diffId, keepInputAt });
   } catch (err) {
     throw new InvalidParameter(`failed to register layer: ${(err as Error).message}`);
   }
   if (!existed) newly.push(layer.chainId);
-  // A tar reader may stop at the end-of-archive blocks; the rest still has to hash correctly.
-  if (!input.readableEnded && !late) {
-    await new Promise<void>((resolve) => {
-      input.on('end', resolve).on('error', () => resolve()).on('close', resolve).resume();
-    });
-  }
-  if (late) {
-    if (!existed) await deps.layers.release(layer.chainId, (x) => deps.images.layerInUse(x)).catch(() => undefined);
-    throw new InvalidParameter(`failed to register layer: ${(late as Error).message}`);
-  }
   if (layer.chainId !== chainId) throw new InvalidParameter(`layer chain mismatch: expected ${chainId}, got ${layer.chainId}`);
 }

@@ -77,19 +77,6 @@ test('a layer whose gzip data is corrupt in a later member is refused', async ()
   });
 });
 
-test('Coalesce gives the same bytes in order, in full-size pieces but the last', async () => {
-  const { Coalesce } = await import('../../../src/distribution/client/coalesce.js');
-  const input = content(5 * MiB + 123, 7);
-  const pieces: Buffer[] = [];
-  for await (const c of irregular(input).pipe(new Coalesce(MiB))) pieces.push(c as Buffer);
-  assert.ok(Buffer.concat(pieces).equals(input));
-  assert.ok(pieces.slice(0, -1).every((p) => p.length >= MiB), 'no small piece before the end');
-  assert.ok(pieces.every((p) => p.length > 0));
-  const none: Buffer[] = [];
-  for await (const c of Readable.from([], { objectMode: false }).pipe(new Coalesce())) none.push(c as Buffer);
-  assert.equal(none.length, 0);
-});
-
 test('a gzip worker that fails fails its stream, and later streams still compress', async () => {
   const input = content(5 * MiB, 11);
   // zlib refuses level 42 inside the worker, which then dies.
