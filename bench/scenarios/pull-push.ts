@@ -1,23 +1,26 @@
-// Scenario pull-push: cold `push` and `pull` of a 200 MiB random layer (gzip cannot shrink it)
-// through berthd and dockerd, against Berth's registry (`registry serve`) and Debian's
-// docker-registry (distribution 2.8). Every push goes to a fresh registry on a fresh port (no blob
+// Scenario pull-push: cold `push` and `pull` of a 200 MiB layer through berthd and dockerd, against
+// Berth's registry (`registry serve`) and Debian's docker-registry (distribution 2.8). Two layers:
+// `random` (the issue's: one file of random bytes, which gzip cannot shrink) and `files` (about
+// 200 MiB of this machine's own libraries and programs, which gzip to roughly a third: what most
+// image layers look like). BENCH_PULL_PUSH_LAYERS picks (default both). Every push goes to a fresh registry on a fresh port (no blob
 // to skip or mount) from a freshly imported image (no blob kept from a pull); every pull starts
 // with the image removed. ROUNDS rounds (BENCH_PULL_PUSH_ROUNDS overrides), rows interleaved;
 // prints p50s, the CPU time the daemon and the registry spent (wall time on a shared machine
 // moves with everyone's load; CPU time much less), and the issue's targets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import http from 'node:http';
 import { join } from 'node:path';
 import type { BenchContext } from '../context.js';
-import type { Engine } from '../engines/engine.js';
 import { must, sleep } from '../proc.js';
 import { summarize, table, ratio } from '../stats.js';
 import { onCleanup } from '../cleanup.js';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_PULL_PUSH_ROUNDS) || 3);
+type LayerKind = 'random' | 'files';
+const LAYER_KINDS = (process.env.BENCH_PULL_PUSH_LAYERS ?? 'random,files').split(',').filter((k): k is LayerKind => k === 'random' || k === 'files');
 const LAYER_BYTES = 200 << 20;
 const REPO = new URL('../../../', import.meta.url).pathname;
 
@@ -113,89 +116,141 @@ async function randomLayerTar(work: string): Promise<string> {
   return tar;
 }
 
+/**
+ * A tar of this machine's programs and libraries (regular files in name order, each inode once:
+ * hard links would shrink the tar) up to LAYER_BYTES.
+ */
+function filesLayerTar(work: string): string {
+  const list: string[] = [];
+  const seen = new Set<string>();
+  let total = 0;
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (total >= LAYER_BYTES) return;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const st = statSync(p);
+        if (seen.has(`${st.dev}:${st.ino}`)) continue;
+        seen.add(`${st.dev}:${st.ino}`);
+        list.push(p.slice(1));
+        total += st.size;
+      }
+    }
+  };
+  for (const d of ['/usr/bin', '/usr/lib/x86_64-linux-gnu', '/usr/share']) if (existsSync(d)) walk(d);
+  const listFile = join(work, 'files.list');
+  writeFileSync(listFile, list.join('\n') + '\n');
+  const tar = join(work, 'files.tar');
+  const r = spawnSync('tar', ['-C', '/', '-cf', tar, '--no-recursion', '-T', listFile]);
+  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+  return tar;
+}
+
+interface Samples {
+  push: number[];
+  pull: number[];
+  pushCpu: number[];
+  pullCpu: number[];
+  regPushCpu: number[];
+  regPullCpu: number[];
+  load: number[];
+}
+
 export async function pullPush(ctx: BenchContext): Promise<void> {
   const engines = ctx.engines.filter((e) => e.name === 'berthd' || e.name === 'dockerd');
-  const kinds: RegistryKind[] = ['berth registry', ...(spawnSync('sh', ['-c', 'command -v /usr/bin/docker-registry']).status === 0 ? (['distribution 2.8'] as const) : [])];
+  const registries: RegistryKind[] = ['berth registry', ...(spawnSync('sh', ['-c', 'command -v /usr/bin/docker-registry']).status === 0 ? (['distribution 2.8'] as const) : [])];
   const work = mkdtempSync('/tmp/berth-bench-pull-push-');
   onCleanup('pull-push work dir', async () => rmSync(work, { recursive: true, force: true }));
-  process.stderr.write(`pull-push: writing a ${LAYER_BYTES >> 20} MiB random layer\n`);
-  const tar = await randomLayerTar(work);
+  const tars = new Map<LayerKind, string>();
+  for (const layer of LAYER_KINDS) {
+    process.stderr.write(`pull-push: writing the ${layer} layer (${LAYER_BYTES >> 20} MiB)\n`);
+    tars.set(layer, layer === 'random' ? await randomLayerTar(work) : filesLayerTar(work));
+  }
 
-  const samples = new Map<string, { push: number[]; pull: number[]; pushCpu: number[]; pullCpu: number[]; regPushCpu: number[]; regPullCpu: number[]; load: number[] }>();
-  const key = (e: Engine, k: RegistryKind) => `${e.name}\0${k}`;
+  const samples = new Map<string, Samples>();
+  const key = (layer: LayerKind, e: string, k: RegistryKind) => `${layer}\0${e}\0${k}`;
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const kind of kinds) {
-      for (const e of engines) {
-        process.stderr.write(`pull-push: round ${round}/${ROUNDS}, ${e.name} against ${kind}\n`);
-        const reg = await startRegistry(kind, work);
-        const ref = `${reg.host}/bench/random:v1`;
-        try {
-          await must(e.cli(['import', tar, ref]), { timeoutMs: 300_000 });
-          const daemon = await e.daemonPids();
-          const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-          const regBeforePush = cpuMs([reg.pid]);
-          const push = await withCpu(daemon, () => must(e.cli(['push', ref]), { timeoutMs: 300_000 }));
-          const regPush = cpuMs([reg.pid]) - regBeforePush;
-          await must(e.cli(['rmi', '-f', ref]));
-          const regBeforePull = cpuMs([reg.pid]);
-          const pull = await withCpu(daemon, () => must(e.cli(['pull', ref]), { timeoutMs: 300_000 }));
-          const regPull = cpuMs([reg.pid]) - regBeforePull;
-          await must(e.cli(['rmi', '-f', ref]));
-          const s = samples.get(key(e, kind)) ?? { push: [], pull: [], pushCpu: [], pullCpu: [], regPushCpu: [], regPullCpu: [], load: [] };
-          s.push.push(push.ms);
-          s.pull.push(pull.ms);
-          s.pushCpu.push(push.cpu);
-          s.pullCpu.push(pull.cpu);
-          s.regPushCpu.push(regPush);
-          s.regPullCpu.push(regPull);
-          s.load.push(load);
-          samples.set(key(e, kind), s);
-        } finally {
-          await reg.stop();
+    for (const layer of LAYER_KINDS) {
+      for (const kind of registries) {
+        for (const e of engines) {
+          process.stderr.write(`pull-push: round ${round}/${ROUNDS}, ${layer} layer, ${e.name} against ${kind}\n`);
+          const reg = await startRegistry(kind, work);
+          const ref = `${reg.host}/bench/${layer}:v1`;
+          try {
+            await must(e.cli(['import', tars.get(layer)!, ref]), { timeoutMs: 300_000 });
+            const daemon = await e.daemonPids();
+            const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+            const regBeforePush = cpuMs([reg.pid]);
+            const push = await withCpu(daemon, () => must(e.cli(['push', ref]), { timeoutMs: 300_000 }));
+            const regPush = cpuMs([reg.pid]) - regBeforePush;
+            await must(e.cli(['rmi', '-f', ref]));
+            const regBeforePull = cpuMs([reg.pid]);
+            const pull = await withCpu(daemon, () => must(e.cli(['pull', ref]), { timeoutMs: 300_000 }));
+            const regPull = cpuMs([reg.pid]) - regBeforePull;
+            await must(e.cli(['rmi', '-f', ref]));
+            const s = samples.get(key(layer, e.name, kind)) ?? { push: [], pull: [], pushCpu: [], pullCpu: [], regPushCpu: [], regPullCpu: [], load: [] };
+            s.push.push(push.ms);
+            s.pull.push(pull.ms);
+            s.pushCpu.push(push.cpu);
+            s.pullCpu.push(pull.cpu);
+            s.regPushCpu.push(regPush);
+            s.regPullCpu.push(regPull);
+            s.load.push(load);
+            samples.set(key(layer, e.name, kind), s);
+          } finally {
+            await reg.stop();
+          }
         }
       }
     }
   }
 
-  const p50 = (e: string, k: RegistryKind, what: 'push' | 'pull') => {
-    const s = samples.get(`${e}\0${k}`);
+  const p50 = (layer: LayerKind, e: string, k: RegistryKind, what: 'push' | 'pull') => {
+    const s = samples.get(key(layer, e, k));
     return s ? summarize(s[what]).p50 : NaN;
   };
   const sec = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(2)} s` : '-');
-  console.log(`\n## pull-push: cold push and pull of a ${LAYER_BYTES >> 20} MiB random layer (p50 of ${ROUNDS})\n`);
-  const rows: string[][] = [];
-  for (const kind of kinds) {
-    for (const e of engines) {
-      const s = samples.get(key(e, kind));
-      rows.push([e.name, kind, sec(p50(e.name, kind, 'push')), sec(p50(e.name, kind, 'pull')), s ? `${sec(Math.min(...s.push))} / ${sec(Math.min(...s.pull))}` : '-', ratio(p50(e.name, kind, 'push'), p50('dockerd', kind, 'push')), ratio(p50(e.name, kind, 'pull'), p50('dockerd', kind, 'pull'))]);
-    }
-  }
-  console.log(table(['engine', 'registry', 'push p50', 'pull p50', 'min push / pull', 'push vs dockerd', 'pull vs dockerd'], rows, [1]));
-
-  console.log(`\n## pull-push: CPU time (p50; daemon processes / the registry process), load average at the start\n`);
   const med = (v: number[]) => summarize(v).p50;
-  const cpuRows: string[][] = [];
-  for (const kind of kinds) {
-    for (const e of engines) {
-      const s = samples.get(key(e, kind));
-      if (!s) continue;
-      cpuRows.push([e.name, kind, `${sec(med(s.pushCpu))} / ${sec(med(s.regPushCpu))}`, `${sec(med(s.pullCpu))} / ${sec(med(s.regPullCpu))}`, s.load.map((l) => l.toFixed(1)).join(' ')]);
+  for (const layer of LAYER_KINDS) {
+    console.log(`\n## pull-push: cold push and pull of the ${layer} layer (${LAYER_BYTES >> 20} MiB, p50 of ${ROUNDS})\n`);
+    const rows: string[][] = [];
+    for (const kind of registries) {
+      for (const e of engines) {
+        const s = samples.get(key(layer, e.name, kind));
+        rows.push([e.name, kind, sec(p50(layer, e.name, kind, 'push')), sec(p50(layer, e.name, kind, 'pull')), s ? `${sec(Math.min(...s.push))} / ${sec(Math.min(...s.pull))}` : '-', ratio(p50(layer, e.name, kind, 'push'), p50(layer, 'dockerd', kind, 'push')), ratio(p50(layer, e.name, kind, 'pull'), p50(layer, 'dockerd', kind, 'pull'))]);
+      }
     }
-  }
-  console.log(table(['engine', 'registry', 'push CPU', 'pull CPU', 'load per round'], cpuRows, [1]));
+    console.log(table(['engine', 'registry', 'push p50', 'pull p50', 'min push / pull', 'push vs dockerd', 'pull vs dockerd'], rows, [1]));
 
+    console.log(`\n## pull-push: CPU time of the ${layer} layer (p50; daemon processes / the registry process), load average at the start\n`);
+    const cpuRows: string[][] = [];
+    for (const kind of registries) {
+      for (const e of engines) {
+        const s = samples.get(key(layer, e.name, kind));
+        if (!s) continue;
+        cpuRows.push([e.name, kind, `${sec(med(s.pushCpu))} / ${sec(med(s.regPushCpu))}`, `${sec(med(s.pullCpu))} / ${sec(med(s.regPullCpu))}`, s.load.map((l) => l.toFixed(1)).join(' ')]);
+      }
+    }
+    console.log(table(['engine', 'registry', 'push CPU', 'pull CPU', 'load per round'], cpuRows, [1]));
+  }
+
+  // The issue's targets are stated for the random layer; the files layer's rows are for comparison.
   console.log(`\n## pull-push targets\n`);
   const verdict = (v: number, limit: number) => (Number.isFinite(v) ? (v <= limit ? 'PASS' : 'MISS') : 'n/a');
+  const shown = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}x` : '-');
   const targets: string[][] = [];
-  for (const kind of kinds) {
-    const pullR = p50('berthd', kind, 'pull') / p50('dockerd', kind, 'pull');
-    const pushR = p50('berthd', kind, 'push') / p50('dockerd', kind, 'push');
-    targets.push([`cold pull ≤ 0.6x dockerd (${kind})`, Number.isFinite(pullR) ? `${pullR.toFixed(2)}x` : '-', verdict(pullR, 0.6)]);
-    targets.push([`cold push ≤ 0.6x dockerd (${kind})`, Number.isFinite(pushR) ? `${pushR.toFixed(2)}x` : '-', verdict(pushR, 0.6)]);
-  }
-  for (const e of engines) {
-    const r = p50(e.name, 'berth registry', 'pull') / p50(e.name, 'distribution 2.8', 'pull');
-    targets.push([`berth registry serves ${e.name}'s pull ≤ 1.0x distribution 2.8`, Number.isFinite(r) ? `${r.toFixed(2)}x` : '-', verdict(r, 1)]);
+  for (const layer of LAYER_KINDS) {
+    for (const kind of registries) {
+      const pullR = p50(layer, 'berthd', kind, 'pull') / p50(layer, 'dockerd', kind, 'pull');
+      const pushR = p50(layer, 'berthd', kind, 'push') / p50(layer, 'dockerd', kind, 'push');
+      targets.push([`${layer} layer: cold pull ≤ 0.6x dockerd (${kind})`, shown(pullR), verdict(pullR, 0.6)]);
+      targets.push([`${layer} layer: cold push ≤ 0.6x dockerd (${kind})`, shown(pushR), verdict(pushR, 0.6)]);
+    }
+    for (const e of engines) {
+      const r = p50(layer, e.name, 'berth registry', 'pull') / p50(layer, e.name, 'distribution 2.8', 'pull');
+      targets.push([`${layer} layer: berth registry serves ${e.name}'s pull ≤ 1.0x distribution 2.8`, shown(r), verdict(r, 1)]);
+    }
   }
   console.log(table(['target', 'measured', ''], targets));
 }

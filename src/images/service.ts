@@ -31,18 +31,11 @@ export interface ImageUsers {
 }
 
 export class ImageService {
-  private readonly layersRemovedHooks: (() => Promise<void>)[] = [];
-
   constructor(
     readonly store: ImageStore,
     private readonly layers: LayerStore,
     private readonly events: EventBus,
   ) {}
-
-  /** `fn` runs after a removal released layers (distribution drops the blobs it kept for them). */
-  onLayersRemoved(fn: () => Promise<void>): void {
-    this.layersRemovedHooks.push(fn);
-  }
 
   /** `docker import`: one layer from a (possibly compressed) tar, with optional Dockerfile changes. */
   async importTar(input: Readable, o: ImportOptions): Promise<Image> {
@@ -148,7 +141,9 @@ export class ImageService {
         }
       }
       if (this.store.referencesOf(img.id).length > 0) return out;
-      if (running.length || users.stopped(img.id).length || this.store.children(img.id).length) return out;
+      // As Docker: a running container or a child image keeps the untagged image; a stopped
+      // container keeps it only without force.
+      if (running.length || (!o.force && users.stopped(img.id).length) || this.store.children(img.id).length) return out;
       out.push(...(await this.deleteImage(img, o.noprune, users)));
       return out;
     }
@@ -199,7 +194,6 @@ export class ImageService {
     if (chain) {
       const removed = await this.layers.release(chain, (c) => this.layerInUse(c));
       for (const l of removed) out.push({ Deleted: l });
-      if (removed.length) for (const fn of this.layersRemovedHooks) await fn().catch(() => undefined);
     }
     if (!noprune && img.parent) {
       const parent = this.store.byId(img.parent);

@@ -63,6 +63,8 @@ export class LayerStore {
   idMap?: IdMapping;
 
   /** `driver`: a driver name (overlay2 when omitted, with `storageOpts`) or a driver instance. */
+  private readonly removedHooks: (() => Promise<void>)[] = [];
+
   constructor(dataRoot: string, driver: string | StorageDriver = 'overlay2', storageOpts: string[] = []) {
     this.driver = typeof driver === 'string' ? selectDriver(dataRoot, driver, storageOpts) : driver;
     this.imageRoot = join(dataRoot, 'image', this.driver.name);
@@ -212,6 +214,11 @@ export class LayerStore {
     return this.driver.diff(layer.cacheId, parent);
   }
 
+  /** `fn` runs after layers were removed (by an image's removal or its last container's). */
+  onLayersRemoved(fn: () => Promise<void>): void {
+    this.removedHooks.push(fn);
+  }
+
   /** Removes a layer and then each parent no longer used by `inUse`. */
   async release(chainId: string, inUse: (chainId: string) => boolean): Promise<string[]> {
     const removed: string[] = [];
@@ -226,6 +233,7 @@ export class LayerStore {
       removed.push(c);
       c = layer.parent;
     }
+    if (removed.length) for (const fn of this.removedHooks) await fn().catch(() => undefined);
     return removed;
   }
 

@@ -13,6 +13,7 @@ const llistxattrFn = libc.func('intptr_t llistxattr(const char *path, _Out_ void
 const utimensatFn = libc.func('int utimensat(int dirfd, const char *path, const int64_t *times, int flags)');
 const mountFn = libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)');
 const umount2Fn = libc.func('int umount2(const char *target, int flags)');
+const mallocTrimFn = libc.func('int malloc_trim(size_t pad)');
 
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -115,4 +116,9 @@ export function mount(source: string, target: string, fstype: string | null, fla
 /** umount2(2): `flags` such as MNT_DETACH. */
 export function umount2(target: string, flags = 0): void {
   if (umount2Fn(target, flags) !== 0) fail('umount2', target);
+}
+
+/** Hands the C heap's free memory (every thread's arena) back to the kernel. */
+export function mallocTrim(): void {
+  mallocTrimFn(0);
 }

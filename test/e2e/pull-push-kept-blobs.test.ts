@@ -1,6 +1,7 @@
 // Compressed blobs kept from pulls: a pulled layer's blob stays in the data root exactly as the
 // registry served it, a push to another registry sends those bytes (same layer and manifest
-// digests, though berthd's own gzip would make other bytes), and it goes with the last image.
+// digests, though berthd's own gzip would make other bytes), and it goes with the last image or
+// container using its layer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -8,7 +9,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { TestDaemon, busyboxTar, freePort } from './harness.js';
+import { TestDaemon, busyboxTar, freePort, sleep } from './harness.js';
 import { berthRegistry, distributionRegistry, kill } from './registry-helpers.js';
 import { keptBlobBytes } from '../../src/distribution/client/kept-blobs.js';
 
@@ -91,8 +92,20 @@ test('a pulled layer is kept as served, pushed elsewhere byte for byte, and remo
 
   assert.equal(d.docker(['rmi', src]).code, 0);
   assert.ok(existsSync(keptFile), 'still kept while another tag holds the image');
-  const rmi = d.docker(['rmi', dst]);
+  // A stopped container keeps the layer (and so its blob) after the image is forced out; the blob
+  // goes when the container does, without waiting for a daemon restart.
+  const created = d.docker(['create', '--name', 'kept-holder', dst, 'true']);
+  assert.equal(created.code, 0, created.stderr);
+  const rmi = d.docker(['rmi', '-f', dst]);
   assert.equal(rmi.code, 0, rmi.stderr);
-  assert.ok(!existsSync(keptFile), 'the kept blob goes with the last image using its layer');
+  // As Docker: forced, a stopped container does not keep the image, only its layers.
+  assert.match(rmi.stdout, /Deleted: sha256:/);
+  assert.notEqual(d.docker(['image', 'inspect', dst]).code, 0);
+  assert.equal(d.docker(['start', '-a', 'kept-holder']).code, 0, 'the container still runs on its layers');
+  assert.ok(existsSync(keptFile), 'kept while a container uses the layer');
+  assert.equal(d.docker(['rm', 'kept-holder']).code, 0);
+  // `rm` is answered before the container's layers are reclaimed.
+  for (let i = 0; i < 100 && existsSync(keptFile); i++) await sleep(50);
+  assert.ok(!existsSync(keptFile), 'the kept blob goes with the last user of its layer');
   assert.equal(await keptBlobBytes(d.dataRoot), 0);
 });

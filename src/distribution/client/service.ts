@@ -1,5 +1,6 @@
 // The engine's distribution service: pull, push, login and manifest inspection against
 // registries, over the layer and image stores. Routes call it; it owns no HTTP of the Engine API.
+import { trimMemoryWhenQuiet } from '../../lib/trim-memory.js';
 import { InvalidParameter } from '../../lib/errors.js';
 import type { LayerStore } from '../../layers/store.js';
 import type { ImageService } from '../../images/service.js';
@@ -41,7 +42,7 @@ export class DistributionService {
   async init(): Promise<void> {
     await this.deps.metadata.init();
     await this.deps.kept.init();
-    this.deps.images.onLayersRemoved(() => this.sweepKeptBlobs());
+    this.deps.layers.onLayersRemoved(() => this.sweepKeptBlobs());
     // A daemon that died between removing a layer and its kept blob left the blob behind.
     await this.sweepKeptBlobs();
   }
@@ -60,12 +61,20 @@ export class DistributionService {
   /** POST /images/create?fromImage=&tag=&platform= */
   async pull(fromImage: string, tag: string | null, platform: string | null, auth: AuthConfig, sink: ProgressSink): Promise<void> {
     const ref = pullReference(fromImage, tag);
-    await pull(this.deps, ref, auth, parsePlatform(platform), new Progress(sink));
+    try {
+      await pull(this.deps, ref, auth, parsePlatform(platform), new Progress(sink));
+    } finally {
+      trimMemoryWhenQuiet();
+    }
   }
 
   /** POST /images/{name}/push?tag= */
   async push(name: string, tag: string | null, auth: AuthConfig, sink: ProgressSink): Promise<void> {
-    await push(this.deps, name, tag || undefined, auth, new Progress(sink));
+    try {
+      await push(this.deps, name, tag || undefined, auth, new Progress(sink));
+    } finally {
+      trimMemoryWhenQuiet();
+    }
   }
 
   /** POST /auth: checks the credentials against the registry's /v2/. */

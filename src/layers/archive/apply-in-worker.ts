@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import { BerthError, Conflict, Forbidden, InvalidParameter, NotFound, NotImplemented, SystemError, Unavailable } from '../../lib/errors.js';
 import type { IdMapping } from '../../userns/id-mapping.js';
+import { trimMemoryWhenQuiet } from '../../lib/trim-memory.js';
 import type { ApplyResult } from './apply.js';
 import type { FromWorker, SerializedError, ToWorker } from './apply-protocol.js';
 
@@ -50,7 +51,7 @@ function release(worker: Worker): void {
   const timer = setTimeout(() => {
     const i = idle.findIndex((e) => e.worker === worker);
     if (i >= 0) idle.splice(i, 1);
-    void worker.terminate();
+    void worker.terminate().then(trimMemoryWhenQuiet);
   }, IDLE_MS);
   timer.unref();
   idle.push({ worker, timer });
