@@ -1,6 +1,7 @@
-// Interrupted 200 MiB pulls: the registry (its own process) or berthd itself is SIGKILLed while
-// the layer streams in. Afterwards no layer half-exists (no image, no layer record, no new driver
-// directory, no kept blob or its temp file) and the next pull succeeds and runs.
+// Interrupted 200 MiB pulls and pushes: the registry (its own process) or berthd itself is
+// SIGKILLed while the layer streams. After a pull, no layer half-exists (no image, no layer record,
+// no new driver directory, no kept blob or its temp file); after a push, the registry shows no
+// part of the upload and the local image is whole. The next attempt succeeds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -8,7 +9,7 @@ import { promises as fs, readdirSync, mkdirSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TestDaemon, busyboxTar, freePort } from './harness.js';
-import { berthRegistry, kill, pullStream } from './registry-helpers.js';
+import { berthRegistry, kill, pullStream, pushStream } from './registry-helpers.js';
 
 let d: TestDaemon;
 const children: ChildProcess[] = [];
@@ -120,4 +121,56 @@ test('berthd SIGKILLed mid-pull of 200 MiB: restarted, its data root is consiste
   await d.start();
   assertNothingHalfMade(before);
   assertPullsAndRuns();
+});
+
+/** Starts a push and calls `interrupt` once Pushing has passed some bytes. */
+async function interruptedPush(ref: string, interrupt: () => void): Promise<{ killed: boolean; messages: any[] | Error }> {
+  let killed = false;
+  const messages = await pushStream(d, ref, (m) => {
+    if (!killed && m.status === 'Pushing' && m.progressDetail?.current > 0) {
+      killed = true;
+      interrupt();
+    }
+  }).catch((err: Error) => err);
+  return { killed, messages };
+}
+
+/** What the registry on `p` shows of repository `repo`: its tags and whether it has the layer blob. */
+async function registryView(p: number, repo: string, blob: string): Promise<{ tags: number; blob: number }> {
+  const tags = await fetch(`http://127.0.0.1:${p}/v2/${repo}/tags/list`);
+  const head = await fetch(`http://127.0.0.1:${p}/v2/${repo}/blobs/${blob}`, { method: 'HEAD' });
+  return { tags: tags.status, blob: head.status };
+}
+
+test('registry and then berthd SIGKILLed mid-push of 200 MiB: nothing of the upload shows, the image stays whole, the next push succeeds', async () => {
+  // A second registry, so the layer is uploaded (not mounted from the first one's repository).
+  const p2 = await freePort();
+  const root2 = join(d.root, 'registry-push');
+  let reg2 = await berthRegistry(children, root2, p2);
+  const ref = `127.0.0.1:${p2}/pushed/random:v1`;
+  assert.equal(d.docker(['tag', name, ref]).code, 0);
+  const manifest = (await (await fetch(`http://127.0.0.1:${port}/v2/big/random/manifests/v1`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } })).json()) as { layers: { digest: string }[] };
+  const blob = manifest.layers[0]!.digest;
+
+  const r1 = await interruptedPush(ref, () => reg2.kill('SIGKILL'));
+  assert.ok(r1.killed, 'the registry was killed while the layer was uploading');
+  assert.ok(Array.isArray(r1.messages) && r1.messages[r1.messages.length - 1].error, JSON.stringify(r1.messages));
+  reg2 = await berthRegistry(children, root2, p2);
+  assert.deepEqual(await registryView(p2, 'pushed/random', blob), { tags: 404, blob: 404 }, 'no tag and no blob after the killed upload');
+
+  let killing: Promise<void> | undefined;
+  const r2 = await interruptedPush(ref, () => (killing = d.kill9()));
+  await killing;
+  assert.ok(r2.killed, 'berthd was killed while the layer was uploading');
+  await d.start();
+  assert.equal(d.docker(['image', 'inspect', '--format', '{{.Id}}', ref]).stdout.trim(), imageId, 'the local image is whole');
+  assert.equal((await registryView(p2, 'pushed/random', blob)).tags, 404, 'no tag after the killed push');
+
+  const push = d.docker(['push', ref], { timeout: 120_000 });
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  assert.deepEqual(await registryView(p2, 'pushed/random', blob), { tags: 200, blob: 200 });
+  assert.equal(d.docker(['rmi', ref, name]).code, 0);
+  const pull = d.docker(['pull', ref], { timeout: 120_000 });
+  assert.equal(pull.code, 0, pull.stderr + pull.stdout);
+  assert.equal(d.docker(['image', 'inspect', '--format', '{{.Id}}', ref]).stdout.trim(), imageId);
 });

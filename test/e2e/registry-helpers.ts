@@ -62,8 +62,18 @@ export function dockerAsync(d: TestDaemon, args: string[]): Promise<{ code: numb
 
 /** POST /images/create, calling `onMessage` for each JSON message; resolves with all of them (or rejects when the connection drops). */
 export function pullStream(d: TestDaemon, ref: string, onMessage: (m: any) => void): Promise<any[]> {
+  return progressStream(d, `/v1.45/images/create?fromImage=${encodeURIComponent(ref)}`, onMessage);
+}
+
+/** POST /images/{name}/push with empty credentials, as the docker CLI sends them. */
+export function pushStream(d: TestDaemon, ref: string, onMessage: (m: any) => void): Promise<any[]> {
+  return progressStream(d, `/v1.45/images/${encodeURIComponent(ref)}/push`, onMessage, { 'X-Registry-Auth': Buffer.from('{}').toString('base64') });
+}
+
+/** A JSON-message progress stream, each message handed over as it arrives; resolves with all of them. */
+function progressStream(d: TestDaemon, path: string, onMessage: (m: any) => void, headers: Record<string, string> = {}): Promise<any[]> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: d.socket, method: 'POST', path: `/v1.45/images/create?fromImage=${encodeURIComponent(ref)}` }, (res) => {
+    const req = http.request({ socketPath: d.socket, method: 'POST', path, headers }, (res) => {
       const all: any[] = [];
       let buf = '';
       res.on('data', (c: Buffer) => {
