@@ -4,7 +4,7 @@
 // The response's chunks are passed on as they arrive (no async iteration per chunk: at 64 KiB a
 // piece that costs measurable CPU and garbage over a 200 MiB layer), paused by back-pressure.
 import { Readable } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidParameter, NotFound, Unavailable } from '../../lib/errors.js';
 import type { RegistrySession } from './session.js';
@@ -22,7 +22,15 @@ export interface BlobReadOptions {
 
 class Permanent extends Error {}
 
+/** One GET of the blob with these extra headers (a Range to resume). */
+export type BlobRequest = (headers: OutgoingHttpHeaders) => Promise<IncomingMessage>;
+
 export function readBlob(session: RegistrySession, repo: string, digest: string, size: number | undefined, o: BlobReadOptions = {}): Readable {
+  return readBlobFrom((headers) => session.request(`/v2/${repo}/blobs/${digest}`, { headers, idleTimeout: 20_000 }), repo, digest, size, o);
+}
+
+/** readBlob over any way of asking for the blob (the layer-apply worker asks with plain `send`). */
+export function readBlobFrom(request: BlobRequest, repo: string, digest: string, size: number | undefined, o: BlobReadOptions = {}): Readable {
   const retries = o.retries ?? 3;
   const backoff = o.backoff ?? ((k: number) => 500 * 2 ** (k - 1));
   let offset = 0;
@@ -95,7 +103,7 @@ export function readBlob(session: RegistrySession, repo: string, digest: string,
       o.signal?.throwIfAborted();
       const startedAt = offset;
       try {
-        const res = await session.request(`/v2/${repo}/blobs/${digest}`, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, idleTimeout: 20_000 });
+        const res = await request(offset > 0 ? { range: `bytes=${offset}-` } : {});
         const status = res.statusCode ?? 0;
         if (status === 404) throw new Permanent(`blob ${digest} not found in ${repo}: ${(await errorText(res)).text}`);
         if (status === 401 || status === 403) throw new Permanent(`access to blob ${digest} in ${repo} denied: ${(await errorText(res)).text}`);

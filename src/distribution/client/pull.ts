@@ -25,6 +25,7 @@ import { readBlob } from './blob-reader.js';
 import { Progress, shortDigest } from './progress.js';
 import type { DistributionMetadata } from './metadata.js';
 import type { KeptBlobs, PendingBlob } from './kept-blobs.js';
+import type { RemoteBlob } from '../../layers/archive/apply-in-worker.js';
 
 export interface DistributionDeps {
   layers: LayerStore;
@@ -204,28 +205,37 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
     const id = shortDigest(d.digest);
     const parent = i > 0 ? chains[i - 1] : undefined;
     const parentReady = i === 0 || done[i - 1];
-    const compressed = new DigestStream(d.digest);
-    const onBytes = (c: number) => progress.bytes(id, 'Downloading', c, d.size);
-    const blob = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
-    blob.on('error', (err) => compressed.destroy(err));
-    // A failure can come before register starts reading (a small blob arrives at once); register
-    // finds it on the stream and reports it.
-    compressed.on('error', () => undefined);
-    blob.pipe(compressed);
     const keep = deps.kept.pending(d.digest);
     pending.push(keep);
-    compressed.on('end', () => {
+    const onBytes = (c: number) => progress.bytes(id, 'Downloading', c, d.size);
+    const downloaded = () => {
       progress.status('Verifying Checksum', id);
       progress.status('Download complete', id);
-    });
+    };
     if (parentReady) {
-      // Next in line: network → digest check → the layer store, which writes the kept copy and
-      // registers (gunzip, diffID, extraction) in one stream. The copy is whole, and the digest
-      // checked, once register has read its input to the end.
-      await registerChecked(deps, compressed, parent, diffIds[i]!, chains[i]!, newlyRegistered, keep.tmp);
+      // Next in line: the layer store's apply worker downloads the blob itself (this thread only
+      // answers for credentials), checks its digest, writes the kept copy and registers it
+      // (gunzip, diffID, extraction) in one stream. The copy is whole, and the digest checked,
+      // once register returns.
+      const remote: RemoteBlob = {
+        repo,
+        digest: d.digest,
+        size: d.size,
+        prepare: (renew) => session.prepare(`/v2/${repo}/blobs/${d.digest}`, renew),
+        onBytes: (n) => {
+          onBytes(n);
+          if (n === d.size) downloaded();
+        },
+        signal: abort.signal,
+      };
+      await registerChecked(deps, remote, parent, diffIds[i]!, chains[i]!, newlyRegistered, keep.tmp);
     } else {
       // The early download waits in what becomes the kept copy.
-      await pipeline(compressed, createWriteStream(keep.tmp, { mode: 0o600 }));
+      const blob = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
+      const compressed = new DigestStream(d.digest);
+      blob.on('error', (err) => compressed.destroy(err));
+      await pipeline(blob, compressed, createWriteStream(keep.tmp, { mode: 0o600 }));
+      downloaded();
       await registered[i - 1];
       abort.signal.throwIfAborted();
       let read = 0;
@@ -271,7 +281,7 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
 }
 
 /** Registers a layer stream (read to its end by the layer store, so a digest check at the end is in). */
-async function registerChecked(deps: DistributionDeps, input: Readable, parent: string | undefined, diffId: string, chainId: string, newly: string[], keepInputAt?: string): Promise<void> {
+async function registerChecked(deps: DistributionDeps, input: Readable | RemoteBlob, parent: string | undefined, diffId: string, chainId: string, newly: string[], keepInputAt?: string): Promise<void> {
   const existed = deps.layers.has(chainId);
   let layer;
   try {

@@ -106,6 +106,17 @@ export class RegistrySession {
     return token;
   }
 
+  /**
+   * The URL and headers for GETs of `path` sent by someone else (the layer-apply worker). After
+   * that someone got a 401, `renew` asks for the challenge's credentials afresh.
+   */
+  async prepare(path: string, renew = false): Promise<{ url: string; headers: Record<string, string>; insecureTls: boolean }> {
+    await this.ping();
+    if (renew) this.tokens.clear();
+    const authz = await this.authorization();
+    return { url: this.baseUrl + path, headers: authz ? { authorization: authz } : {}, insecureTls: this.endpoint.insecure };
+  }
+
   /** Sends a request to `path` (under /v2/), authenticating as the registry demands. */
   async request(path: string, o: RequestOptions = {}): Promise<IncomingMessage> {
     await this.ping();

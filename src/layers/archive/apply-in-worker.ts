@@ -1,13 +1,16 @@
-// applyLayer on a worker thread (apply-worker.ts), for LayerStore.register: the daemon only copies
-// the layer's bytes across, a few MiB ahead of the worker, and the worker does the rest. Workers
-// are reused while busy and leave after a few idle seconds, so an idle daemon holds none.
-import { Worker } from 'node:worker_threads';
-import type { Readable } from 'node:stream';
+// applyLayer on worker threads (apply-worker.ts), for LayerStore.register. A stream's bytes are
+// moved across to an apply worker; a registry blob is fetched by a second, download worker that
+// hands the bytes straight to the apply worker, so the two halves of a pull (network and digest,
+// then gunzip, diffID and files) run on two threads and none of the bytes touch the daemon's heap.
+// Workers are reused while busy and leave after a few idle seconds, so an idle daemon holds none.
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { Readable } from 'node:stream';
 import { BerthError, Conflict, Forbidden, InvalidParameter, NotFound, NotImplemented, SystemError, Unavailable } from '../../lib/errors.js';
 import type { IdMapping } from '../../userns/id-mapping.js';
 import { trimMemoryWhenQuiet } from '../../lib/trim-memory.js';
 import type { ApplyResult } from './apply.js';
-import type { FromWorker, SerializedError, ToWorker } from './apply-protocol.js';
+import { sendChunks } from './chunk-pump.js';
+import type { BlobAuth, FromWorker, SerializedError, ToWorker } from './apply-protocol.js';
 
 export interface WorkerApplyOptions {
   whiteouts: 'overlay' | 'naive';
@@ -18,22 +21,25 @@ export interface WorkerApplyOptions {
   idMap?: IdMapping;
 }
 
-/** Bytes sent ahead of the worker before waiting for its credit. */
-const WINDOW = 8 << 20;
-/**
- * Small reads (tar headers, short file reads) are gathered into pieces of this size before they
- * are sent; the last piece may be shorter. Nothing that feeds a layer waits for the layer's
- * progress, so holding back a partial piece until more comes never stalls.
- */
-const PIECE = 64 << 10;
-const IDLE_MS = 5_000;
+/** A registry blob the download worker fetches itself (the daemon answers for credentials). */
+export interface RemoteBlob {
+  repo: string;
+  digest: string;
+  size: number;
+  /** URL, headers and TLS setting for the next request; `renew` after a 401. */
+  prepare(renew: boolean): Promise<BlobAuth>;
+  onBytes?(n: number): void;
+  signal?: AbortSignal;
+}
 
+const IDLE_MS = 5_000;
 const idle: { worker: Worker; timer: NodeJS.Timeout }[] = [];
 
 function acquire(): Worker {
   const reused = idle.pop();
   if (reused) {
     clearTimeout(reused.timer);
+    reused.worker.ref();
     return reused.worker;
   }
   const worker = new Worker(new URL('./apply-worker.js', import.meta.url));
@@ -76,91 +82,124 @@ function revive(e: SerializedError): Error {
 }
 
 /**
- * applyLayer(input, dir, …) on a worker, which reads `input` to its end; the tar-split (when asked
- * for) is finished there, and with `keepInputAt` the input's bytes are also written to that file.
+ * One job on a pooled worker: resolves with its `done`, rejects with its `error` (or its death),
+ * then puts the worker back. Other messages go to `onMessage`.
  */
-export function applyLayerInWorker(input: Readable, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
+function runJob(job: ToWorker, transfer: readonly MessagePortLike[], onMessage: (m: FromWorker, worker: Worker) => void = () => undefined): { worker: Worker; result: Promise<Extract<FromWorker, { type: 'done' }>> } {
   const worker = acquire();
-  worker.ref();
-  const send = (m: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(m, transfer);
-  send({
-    type: 'job',
+  const result = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
+    const finish = () => worker.off('message', message).off('error', failed).off('exit', exited);
+    const message = (m: FromWorker) => {
+      if (m.type === 'done' || m.type === 'error') {
+        finish();
+        release(worker);
+        if (m.type === 'done') resolve(m);
+        else reject(revive(m.error));
+      } else onMessage(m, worker);
+    };
+    // A worker that died is not reused.
+    const failed = (err: Error) => {
+      finish();
+      reject(new SystemError(`layer apply worker failed: ${err.message}`));
+    };
+    const exited = (code: number) => {
+      finish();
+      reject(new SystemError(`layer apply worker exited (${code})`));
+    };
+    worker.on('message', message).on('error', failed).on('exit', exited);
+  });
+  worker.postMessage(job, transfer as never);
+  return { worker, result };
+}
+
+type MessagePortLike = import('node:worker_threads').MessagePort;
+
+function applyJob(dir: string, opts: WorkerApplyOptions, port?: MessagePortLike): ToWorker {
+  return {
+    type: 'apply',
     dir,
     whiteouts: opts.whiteouts,
     expectedDiffId: opts.expectedDiffId,
     tarSplitPath: opts.tarSplitPath,
     keepInputAt: opts.keepInputAt,
     idMap: opts.idMap ? { uidMaps: opts.idMap.uidMaps, gidMaps: opts.idMap.gidMaps } : undefined,
+    port,
+  };
+}
+
+/**
+ * applyLayer(input, dir, …) on workers, which read the input to its end; the tar-split (when asked
+ * for) is finished there, and with `keepInputAt` the input's bytes are also written to that file.
+ * An error of the input itself (the network, a digest) wins over what the apply saw.
+ */
+export async function applyLayerInWorker(from: Readable | RemoteBlob, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
+  return from instanceof Readable ? applyStream(from, dir, opts) : applyRemote(from, dir, opts);
+}
+
+async function applyStream(input: Readable, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
+  const { worker, result } = runJob(applyJob(dir, opts), []);
+  let inputError: unknown;
+  const pump = sendChunks(input, worker, (err) => (inputError ??= err));
+  try {
+    const done = await result;
+    return { diffId: done.diffId, size: done.size };
+  } catch (err) {
+    input.destroy();
+    throw inputError ?? err;
+  } finally {
+    pump.detach();
+  }
+}
+
+async function applyRemote(blob: RemoteBlob, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
+  const { port1, port2 } = new MessageChannel();
+  const applying = runJob(applyJob(dir, opts, port2), [port2]);
+  let prepareError: unknown;
+  const downloading = runJob({ type: 'download', repo: blob.repo, digest: blob.digest, size: blob.size, port: port1 }, [port1], (m, worker) => {
+    if (m.type === 'auth') {
+      blob.prepare(m.renew).then(
+        (a) => worker.postMessage({ type: 'auth', ...a } satisfies ToWorker),
+        // The request cannot be made: the download fails with this.
+        (err: unknown) => {
+          prepareError ??= err;
+          worker.postMessage({ type: 'fail', message: err instanceof Error ? err.message : String(err) } satisfies ToWorker);
+        },
+      );
+    } else if (m.type === 'progress') blob.onBytes?.(m.bytes);
   });
-
-  return new Promise<ApplyResult>((resolve, reject) => {
-    let inFlight = 0;
-    let piece: Buffer | null = null;
-    let fill = 0;
-    let inputError: unknown;
-    let settled = false;
-
-    const post = (buf: ArrayBuffer, length: number) => {
-      send({ type: 'chunk', data: new Uint8Array(buf, 0, length) }, [buf]);
-      if ((inFlight += length) >= WINDOW) input.pause();
-    };
-    const flush = () => {
-      if (!piece || fill === 0) return;
-      post(piece.buffer as ArrayBuffer, fill);
-      piece = null;
-      fill = 0;
-    };
-    const onData = (chunk: Buffer) => {
-      if (chunk.length >= PIECE && chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length) {
-        // A buffer of its own (a socket read, a file read) moves to the worker as it is.
-        flush();
-        post(chunk.buffer as ArrayBuffer, chunk.length);
-        return;
-      }
-      for (let off = 0; off < chunk.length; ) {
-        piece ??= Buffer.allocUnsafeSlow(PIECE);
-        const n = chunk.copy(piece, fill, off);
-        off += n;
-        fill += n;
-        if (fill === PIECE) flush();
-      }
-    };
-    const onEnd = () => {
-      flush();
-      send({ type: 'end' });
-    };
-    const onError = (err: unknown) => {
-      inputError ??= err;
-      send({ type: 'fail', message: err instanceof Error ? err.message : String(err) });
-    };
-    const settle = (err: unknown, result?: ApplyResult) => {
-      if (settled) return;
-      settled = true;
-      input.off('data', onData).off('end', onEnd).off('error', onError);
-      if (err) {
-        input.destroy();
-        reject(inputError ?? err);
-      } else resolve(result!);
-    };
-
-    const onMessage = (m: FromWorker) => {
-      if (m.type === 'credit') {
-        if ((inFlight -= m.bytes) < WINDOW && input.isPaused() && !settled) input.resume();
-        return;
-      }
-      worker.off('message', onMessage).off('error', onWorkerError).off('exit', onExit);
-      release(worker);
-      if (m.type === 'done') settle(undefined, { diffId: m.diffId, size: m.size });
-      else settle(revive(m.error));
-    };
-    // A worker that died is not reused.
-    const onWorkerError = (err: Error) => settle(new SystemError(`layer apply worker failed: ${err.message}`));
-    const onExit = (code: number) => settle(new SystemError(`layer apply worker exited (${code})`));
-    worker.on('message', onMessage).on('error', onWorkerError).on('exit', onExit);
-
-    input.on('data', onData).on('end', onEnd).on('error', onError);
-    // It may have failed before anyone listened.
-    if (input.errored) onError(input.errored);
-    else if (input.destroyed && !input.readableEnded) onError(new Error('the layer stream was closed before its end'));
-  });
+  // Only while the download runs: a settled one's worker may already serve another job.
+  let downloadSettled = false;
+  void downloading.result.then(
+    () => (downloadSettled = true),
+    () => (downloadSettled = true),
+  );
+  const cancel = () => {
+    if (!downloadSettled) downloading.worker.postMessage({ type: 'fail', message: String(blob.signal?.reason ?? 'cancelled') } satisfies ToWorker);
+  };
+  blob.signal?.addEventListener('abort', cancel);
+  if (blob.signal?.aborted) cancel();
+  // Both jobs end either way, and the first failure is the one reported: a failed download fails
+  // the apply through its input; a failed apply leaves the download nobody to send to, so it is
+  // cancelled.
+  let first: unknown;
+  let failed = false;
+  const noteFailure = (err: unknown) => {
+    if (!failed) first = err;
+    failed = true;
+  };
+  const [got, applied] = await Promise.allSettled([
+    downloading.result.catch((err: unknown) => {
+      noteFailure(prepareError ?? err);
+      throw err;
+    }),
+    applying.result.catch((err: unknown) => {
+      noteFailure(err);
+      cancel();
+      throw err;
+    }),
+  ]);
+  blob.signal?.removeEventListener('abort', cancel);
+  if (blob.signal?.aborted) throw blob.signal.reason ?? first;
+  if (got.status === 'rejected' || applied.status === 'rejected') throw first;
+  return { diffId: applied.value.diffId, size: applied.value.size };
 }

@@ -1,10 +1,17 @@
-// Messages between LayerStore.register (apply-in-worker.ts) and a layer-apply worker
-// (apply-worker.ts). One job at a time per worker: `job`, then `chunk`s and `end` (or `fail`)
-// from the daemon; `credit` for the bytes of each chunk taken, then `done` or `error` from the worker.
+// Messages between LayerStore.register (apply-in-worker.ts) and layer-apply workers
+// (apply-worker.ts). One job at a time per worker.
+// - An `apply` job reads its input as `chunk`s and then `end` (or `fail`) on `port` (from the
+//   daemon itself when there is none), answers each chunk with a `credit` for its bytes there,
+//   and tells the daemon `done` or `error`.
+// - A `download` job fetches a registry blob, checks its digest and sends the bytes the same way
+//   on `port` (to the apply job's worker); it asks the daemon for each request's URL and
+//   credentials (`auth`, answered by `auth`), reports byte counts (`progress`) and then `done`
+//   or `error`. A `fail` from the daemon cancels it.
+import type { MessagePort } from 'node:worker_threads';
 import type { IdMap } from '../../userns/id-mapping.js';
 
 export interface ApplyJob {
-  type: 'job';
+  type: 'apply';
   dir: string;
   whiteouts: 'overlay' | 'naive';
   expectedDiffId?: string;
@@ -13,9 +20,29 @@ export interface ApplyJob {
   /** A file that receives the input's bytes as they arrive. */
   keepInputAt?: string;
   idMap?: { uidMaps: IdMap[]; gidMaps: IdMap[] };
+  /** Where the input comes from; the daemon's own messages when absent. */
+  port?: MessagePort;
 }
 
-export type ToWorker = ApplyJob | { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'fail'; message: string };
+export interface DownloadJob {
+  type: 'download';
+  repo: string;
+  digest: string;
+  size: number;
+  port: MessagePort;
+}
+
+/** Where and how the next request for a blob goes. */
+export interface BlobAuth {
+  url: string;
+  headers: Record<string, string>;
+  insecureTls: boolean;
+}
+
+/** The input of an apply job, and its flow control. */
+export type ChunkMessage = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'fail'; message: string } | { type: 'credit'; bytes: number };
+
+export type ToWorker = ApplyJob | DownloadJob | ChunkMessage | ({ type: 'auth' } & BlobAuth);
 
 export interface SerializedError {
   /** BerthError kind, or undefined for any other error. */
@@ -25,4 +52,9 @@ export interface SerializedError {
   code?: string;
 }
 
-export type FromWorker = { type: 'credit'; bytes: number } | { type: 'done'; diffId: string; size: number } | { type: 'error'; error: SerializedError };
+export type FromWorker =
+  | ChunkMessage
+  | { type: 'auth'; renew: boolean }
+  | { type: 'progress'; bytes: number }
+  | { type: 'done'; diffId: string; size: number }
+  | { type: 'error'; error: SerializedError };

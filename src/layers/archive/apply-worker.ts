@@ -1,41 +1,38 @@
-// A layer-apply worker thread: runs applyLayer (gunzip, diffID hashing, tar parsing, file
-// writes, tar-split recording) on the bytes the daemon sends it, so a 200 MiB layer costs the
-// daemon's event loop a copy per piece instead of all of that, and its garbage is collected in
-// this thread's small heap instead of the daemon's. Protocol: apply-protocol.ts.
+// A layer-apply worker thread. An `apply` job runs applyLayer (gunzip, diffID hashing, tar parsing,
+// file writes, tar-split recording, the kept copy of the input) on bytes that arrive as messages;
+// a `download` job fetches a registry blob, checks its digest and sends it on to an apply job's
+// worker. A 200 MiB layer thus costs the daemon's event loop nothing but a few messages, and its
+// garbage is collected in these threads' small heaps instead of the daemon's. Protocol:
+// apply-protocol.ts.
 import { parentPort } from 'node:worker_threads';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { applyLayer } from './apply.js';
+import { DigestStream } from './digest.js';
+import { receiveChunks, sendChunks, type ChunkPort } from './chunk-pump.js';
 import { TarSplitRecorder } from '../tar-split.js';
 import { IdMapping } from '../../userns/id-mapping.js';
 import { BerthError } from '../../lib/errors.js';
-import type { ApplyJob, FromWorker, ToWorker, SerializedError } from './apply-protocol.js';
+import { readBlobFrom, type BlobRequest } from '../../distribution/client/blob-reader.js';
+import { send as httpSend } from '../../distribution/client/http.js';
+import type { ApplyJob, BlobAuth, DownloadJob, FromWorker, ToWorker, SerializedError } from './apply-protocol.js';
 
-const port = parentPort!;
-const send = (m: FromWorker) => port.postMessage(m);
-
-/** The running job's input: fed by `chunk` messages, each credited back once taken. */
-let input: Readable | null = null;
-let owed = 0;
+const daemon = parentPort!;
+const tell = (m: FromWorker) => daemon.postMessage(m);
 
 function serialize(err: unknown): SerializedError {
   const e = err instanceof Error ? err : new Error(String(err));
   return { kind: e instanceof BerthError ? e.kind : undefined, name: e.name, message: e.message, code: (e as NodeJS.ErrnoException).code };
 }
 
-async function run(job: ApplyJob): Promise<void> {
-  const stream = new Readable({
-    highWaterMark: 4 << 20,
-    read() {
-      if (owed > 0) send({ type: 'credit', bytes: owed });
-      owed = 0;
-    },
-  });
-  // A `fail` from the daemon destroys the stream with its error; whoever reads it then fails
-  // with it, and the job ends through the catch below (with no listener it would kill the thread).
+async function apply(job: ApplyJob): Promise<void> {
+  const port: ChunkPort = job.port ?? daemon;
+  const received = receiveChunks(port);
+  const stream = received.stream;
+  // A `fail` destroys the stream with its error; whoever reads it then fails with it and the job
+  // ends through the catch below (with no listener it would end the thread).
   stream.on('error', () => undefined);
-  input = stream;
   const tarSplit = job.tarSplitPath ? new TarSplitRecorder(job.tarSplitPath) : undefined;
   const kept = job.keepInputAt ? keepCopy(stream, job.keepInputAt) : undefined;
   try {
@@ -46,14 +43,15 @@ async function run(job: ApplyJob): Promise<void> {
     // The input is read to its end (bytes after the tar's end belong to the kept copy too).
     if (!source.readableEnded) await finished(source.resume());
     await kept?.close();
-    input = null;
-    send({ type: 'done', diffId, size });
+    tell({ type: 'done', diffId, size });
   } catch (err) {
-    input = null;
     stream.destroy();
     await kept?.abort();
     await tarSplit?.abort().catch(() => undefined);
-    send({ type: 'error', error: serialize(err) });
+    tell({ type: 'error', error: serialize(err) });
+  } finally {
+    received.detach();
+    job.port?.close();
   }
 }
 
@@ -88,22 +86,77 @@ function keepCopy(from: Readable, path: string): { stream: Readable; close(): Pr
   };
 }
 
-port.on('message', (m: ToWorker) => {
+/** The daemon's answer to the download's `auth` request (one at a time: requests are sequential). */
+let authAnswer: ((a: BlobAuth) => void) | null = null;
+/** The running download, which a `fail` from the daemon cancels. */
+let downloading: Readable | null = null;
+
+function askAuth(renew: boolean): Promise<BlobAuth> {
+  return new Promise<BlobAuth>((resolve) => {
+    authAnswer = resolve;
+    tell({ type: 'auth', renew });
+  });
+}
+
+function download(job: DownloadJob): void {
+  const request: BlobRequest = async (extra) => {
+    for (let attempt = 0; ; attempt++) {
+      const a = await askAuth(attempt > 0);
+      const res = await httpSend(new URL(a.url), { headers: { ...a.headers, ...extra }, insecureTls: a.insecureTls, idleTimeout: 20_000 });
+      // An expired token: once more with fresh credentials.
+      if (res.statusCode === 401 && attempt === 0) {
+        res.resume();
+        continue;
+      }
+      return res;
+    }
+  };
+  let reported = 0;
+  const onBytes = (n: number) => {
+    if (n - reported >= 1 << 20 || n === job.size) tell({ type: 'progress', bytes: (reported = n) });
+  };
+  const blob = readBlobFrom(request, job.repo, job.digest, job.size, { onBytes });
+  const check = new DigestStream(job.digest);
+  blob.on('error', (err) => check.destroy(err));
+  // Cancelled or failed: the connection goes too.
+  check.on('close', () => blob.destroy());
+  blob.pipe(check);
+  downloading = check;
+  let failed = false;
+  const pump = sendChunks(check, job.port, (err) => {
+    failed = true;
+    finish();
+    tell({ type: 'error', error: serialize(err) });
+  });
+  const finish = () => {
+    downloading = null;
+    pump.detach();
+    job.port.close();
+  };
+  check.on('end', () => {
+    if (failed) return;
+    finish();
+    tell({ type: 'done', diffId: '', size: job.size });
+  });
+}
+
+daemon.on('message', (m: ToWorker) => {
   switch (m.type) {
-    case 'job':
-      owed = 0;
-      void run(m);
+    case 'apply':
+      void apply(m);
       break;
-    case 'chunk':
-      if (!input) return; // the job already ended (e.g. the tar finished before the padding)
-      if (input.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength))) send({ type: 'credit', bytes: m.data.byteLength });
-      else owed += m.data.byteLength;
+    case 'download':
+      download(m);
       break;
-    case 'end':
-      input?.push(null);
+    case 'auth': {
+      const answer = authAnswer;
+      authAnswer = null;
+      answer?.({ url: m.url, headers: m.headers, insecureTls: m.insecureTls });
       break;
+    }
     case 'fail':
-      input?.destroy(new Error(m.message));
+      downloading?.destroy(new Error(m.message));
       break;
+    // `chunk` and `end` of an apply job without a port are read by its receiveChunks.
   }
 });

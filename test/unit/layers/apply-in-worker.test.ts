@@ -1,6 +1,7 @@
-// LayerStore.register's apply on a worker thread: the same files and diffID as applyLayer in the
-// daemon, the input read to its end and kept byte for byte when asked, and every failure (the
-// input's, the tar's, one from before anyone listened) reported with the input's own error first.
+// LayerStore.register's apply on worker threads: the same files and diffID as applyLayer in the
+// daemon, the input (a stream, or a registry blob the workers download) read to its end and kept
+// byte for byte when asked, and every failure (the input's, the tar's, one from before anyone
+// listened, a cancel) reported as the first thing that went wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -8,7 +9,9 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { applyLayerInWorker } from '../../../src/layers/archive/apply-in-worker.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { applyLayerInWorker, type RemoteBlob } from '../../../src/layers/archive/apply-in-worker.js';
 import { DigestStream, DigestMismatch } from '../../../src/layers/archive/digest.js';
 import { layerTarStream } from '../../../src/layers/tar-split.js';
 import { writeTar } from '../../../src/layers/archive/tar-writer.js';
@@ -100,6 +103,97 @@ test('layers applied at once each get their own worker and their own bytes', asy
     for (let i = 0; i < 3; i++) {
       assert.equal(results[i]!.diffId, sha256(tars[i]!));
       assert.ok((await fs.readFile(join(dir, `l${i}`, 'f'))).equals(bodies[i]!));
+    }
+  });
+});
+
+/** A registry stand-in serving one blob; `auth` demands that bearer token, `hold` stalls mid-body. */
+async function blobServer(blob: Buffer, o: { token?: string; hold?: boolean } = {}): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(`${req.headers.authorization ?? '-'} ${req.headers.range ?? ''}`.trim());
+    if (o.token && req.headers.authorization !== `Bearer ${o.token}`) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer realm="x"' }).end();
+      return;
+    }
+    res.writeHead(200, { 'content-length': blob.length });
+    if (o.hold) res.write(blob.subarray(0, blob.length >> 1));
+    else res.end(blob);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/r/blobs/`,
+    requests,
+    close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+function remote(url: string, blob: Buffer, extra: Partial<RemoteBlob> = {}): RemoteBlob {
+  const digest = sha256(blob);
+  return { repo: 'r', digest, size: blob.length, prepare: async () => ({ url: url + digest, headers: {}, insecureTls: false }), ...extra };
+}
+
+test('a registry blob is downloaded and applied by the workers: files, kept copy, progress', async () => {
+  await withTempDir(async (dir) => {
+    const body = randomBytes(3 * MiB);
+    const tar = await collect(writeTar([t.file('f', body)]));
+    const gz = gzipSync(tar);
+    const srv = await blobServer(gz);
+    try {
+      const seen: number[] = [];
+      const res = await applyLayerInWorker(remote(srv.url, gz, { onBytes: (n) => seen.push(n) }), join(dir, 'layer'), { whiteouts: 'overlay', expectedDiffId: sha256(tar), keepInputAt: join(dir, 'kept'), tarSplitPath: join(dir, 'ts') });
+      assert.equal(res.diffId, sha256(tar));
+      assert.ok((await fs.readFile(join(dir, 'layer', 'f'))).equals(body));
+      assert.ok((await fs.readFile(join(dir, 'kept'))).equals(gz));
+      assert.equal(seen[seen.length - 1], gz.length, 'the last byte count is the whole blob');
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+test('a 401 gets fresh credentials once; a blob that does not match its digest is refused', async () => {
+  await withTempDir(async (dir) => {
+    const tar = await collect(writeTar([t.file('f', Buffer.from('x'))]));
+    const srv = await blobServer(tar, { token: 'fresh' });
+    try {
+      let renewed = 0;
+      const blob = remote(srv.url, tar, {
+        prepare: async (renew) => {
+          if (renew) renewed++;
+          return { url: srv.url + sha256(tar), headers: { authorization: `Bearer ${renewed ? 'fresh' : 'stale'}` }, insecureTls: false };
+        },
+      });
+      await applyLayerInWorker(blob, join(dir, 'a'), { whiteouts: 'overlay' });
+      assert.equal(renewed, 1);
+      assert.deepEqual(srv.requests, ['Bearer stale', 'Bearer fresh']);
+      const wrong = { ...remote(srv.url, tar), digest: sha256(Buffer.from('other')), prepare: blob.prepare };
+      await assert.rejects(applyLayerInWorker(wrong, join(dir, 'b'), { whiteouts: 'overlay', tarSplitPath: join(dir, 'ts') }), (e: unknown) => e instanceof InvalidParameter && /digest mismatch/.test((e as Error).message));
+      await assert.rejects(fs.access(join(dir, 'ts')));
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+test('a cancelled download stops with the reason; a bad tar fails with its own error, not the cancel', async () => {
+  await withTempDir(async (dir) => {
+    const tar = await collect(writeTar([t.file('f', randomBytes(2 * MiB))]));
+    const srv = await blobServer(tar, { hold: true });
+    try {
+      const abort = new AbortController();
+      const running = applyLayerInWorker(remote(srv.url, tar, { signal: abort.signal, onBytes: () => abort.abort(new Error('another layer failed')) }), join(dir, 'a'), { whiteouts: 'overlay', tarSplitPath: join(dir, 'ts') });
+      await assert.rejects(running, /another layer failed/);
+      await assert.rejects(fs.access(join(dir, 'ts')));
+    } finally {
+      await srv.close();
+    }
+    const escape = await collect(writeTar([t.file('../../outside', randomBytes(MiB))]));
+    const srv2 = await blobServer(escape);
+    try {
+      await assert.rejects(applyLayerInWorker(remote(srv2.url, escape), join(dir, 'b'), { whiteouts: 'overlay' }), (e: unknown) => e instanceof InvalidParameter && /refusing layer entry/.test((e as Error).message));
+    } finally {
+      await srv2.close();
     }
   });
 });
