@@ -1,6 +1,7 @@
 // The registry's HTTP server: the routes of the OCI distribution spec v1.1 (plus distribution's
 // _catalog) over RegistryStorage. Handlers decode the request, call storage and encode the
 // answer; every failure leaves as a RegistryError in the spec's JSON error body.
+import { sendFileRange } from './send-file.js';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { promises as fs } from 'node:fs';
@@ -349,10 +350,7 @@ class RegistryApi {
       res.end();
       return;
     }
-    const stream = this.storage.openBlob(ref, start, end);
-    stream.on('error', () => res.destroy());
-    res.on('close', () => stream.destroy());
-    stream.pipe(res);
+    await sendFileRange(res, this.storage.blobPath(ref), start, end);
   }
 
   private async deleteBlob({ res, name, ref }: Ctx): Promise<void> {

@@ -1,12 +1,14 @@
 // A client that dies in the middle of an upload: nothing becomes visible, the upload stays at
-// its last complete chunk so it can be resumed, and the server keeps serving.
+// its last complete chunk so it can be resumed, and the server keeps serving. One that leaves in
+// the middle of a download does not disturb the next.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { testRegistry, digestOf, type TestRegistry } from './harness.js';
+import { randomBytes } from 'node:crypto';
+import { testRegistry, digestOf, pushBlob, type TestRegistry } from './harness.js';
 
 /** Sends the headers and `sent` bytes of a `total`-byte body, then destroys the socket. */
 async function cutShort(base: string, method: string, path: string, total: number, sent: Buffer, headers: Record<string, string> = {}) {
@@ -73,5 +75,36 @@ describe('registry killed uploads', () => {
     const blobDir = join(reg.root, 'docker/registry/v2/blobs/sha256', d.slice(7, 9));
     assert.deepEqual(await readdir(blobDir).catch(() => []), []);
     assert.equal((await reg.req('GET', '/v2/_catalog')).status, 200);
+  });
+});
+
+describe('registry blob downloads cut short', () => {
+  let reg: TestRegistry;
+  before(async () => {
+    reg = await testRegistry();
+  });
+  after(async () => {
+    await reg.cleanup();
+  });
+
+  it('a client that leaves in the middle of a multi-MiB blob does not stop the server, which serves it whole and in ranges next', async () => {
+    const data = randomBytes((5 << 20) + 123);
+    const d = await pushBlob(reg, 'cut/blob', data);
+    await new Promise<void>((resolve) => {
+      const r = http.get(new URL(`/v2/cut/blob/blobs/${d}`, reg.url), { agent: false }, (res) => {
+        res.once('data', () => {
+          r.destroy();
+          resolve();
+        });
+      });
+      r.on('error', () => resolve());
+    });
+    const whole = await reg.req('GET', `/v2/cut/blob/blobs/${d}`);
+    assert.equal(whole.status, 200);
+    assert.ok(whole.body.equals(data));
+    // Ranges across the 1 MiB read pieces.
+    const part = await reg.req('GET', `/v2/cut/blob/blobs/${d}`, undefined, { Range: `bytes=${(1 << 20) - 5}-${(3 << 20) + 7}` });
+    assert.equal(part.status, 206);
+    assert.ok(part.body.equals(data.subarray((1 << 20) - 5, (3 << 20) + 8)));
   });
 });
