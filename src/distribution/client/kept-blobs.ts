@@ -3,10 +3,9 @@
 // image keeps its blob and manifest digests on any registry. A blob appears there only whole and
 // digest-verified (written under blobs/tmp/, renamed in once its image exists) and is removed
 // once no layer has the diffID it was recorded against.
-import { promises as fs, createWriteStream, type WriteStream } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
 
 const hex = (d: string) => d.replace(/^sha256:/, '');
 
@@ -49,28 +48,6 @@ export class KeptBlobs {
 
   pending(digest: string): PendingBlob {
     return { digest, tmp: join(this.tmpDir, `${hex(digest)}-${randomBytes(6).toString('hex')}`) };
-  }
-
-  /** A pass-through that copies every byte into the pending blob's temp file, with backpressure. */
-  tee(p: PendingBlob): Transform {
-    let out: WriteStream | undefined;
-    const opened = () => (out ??= createWriteStream(p.tmp, { mode: 0o600 }));
-    return new Transform({
-      transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
-        const w = opened();
-        if (w.write(chunk)) cb(null, chunk);
-        else w.once('drain', () => cb(null, chunk));
-      },
-      flush(cb: TransformCallback) {
-        const w = opened();
-        w.once('error', cb);
-        w.end(() => cb());
-      },
-      destroy(err, cb) {
-        out?.destroy();
-        cb(err);
-      },
-    });
   }
 
   /** Makes a verified blob visible (rename is atomic; an existing copy is the same bytes). */
