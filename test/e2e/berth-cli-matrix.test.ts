@@ -11,7 +11,7 @@ import { TestDaemon, busyboxTar, freePort, type RunResult } from './harness.js';
 
 const d = new TestDaemon();
 
-type Norm = 'times' | 'ids' | 'client';
+type Norm = 'times' | 'ids' | 'client' | 'tagRows';
 interface Case {
   args: string[];
   norm?: Norm[];
@@ -134,7 +134,7 @@ const cases: Case[] = [
   { args: ['container', 'prune', '-f', '--filter', 'label=mx={n}'], norm: ['ids'], setup: (v) => void ok(d.docker(['run', '-l', `mx=${v.n}`, 'busybox', 'true']), 'run') },
   { args: ['container', 'prune'], input: '' },
   // images
-  { args: ['images'], norm: ['times'] },
+  { args: ['images'], norm: ['times', 'tagRows'] },
   { args: ['images', '-q', 'busybox'] },
   { args: ['images', '--format', '{{.Repository}}:{{.Tag}} {{.Size}}', 'mx-img'] },
   { args: ['image', 'ls', '--format', 'json', 'busybox'], norm: ['times'] },
@@ -219,6 +219,19 @@ function normalise(text: string, v: Vars, norm: Norm[], self: 'docker' | 'berth'
     s = s.slice(s.indexOf('\nServer:') + 1);
     // docker lists runtimes in Go map order, which changes from call to call.
     s = s.replace(/^( Runtimes:)(.*)$/m, (_m, head: string, names: string) => head + ' ' + names.trim().split(' ').sort().join(' '));
+  }
+  if (norm.includes('tagRows')) {
+    // docker lists an image's repositories in Go map order, which changes from call to call:
+    // the rows of one image (same IMAGE ID, next to each other) are compared as a set.
+    const lines = s.split('\n');
+    const id = (l: string) => l.match(/\b[0-9a-f]{12}\b/)?.[0];
+    for (let i = 1; i < lines.length; ) {
+      let j = i + 1;
+      while (j < lines.length && id(lines[i]!) && id(lines[j]!) === id(lines[i]!)) j++;
+      lines.splice(i, j - i, ...lines.slice(i, j).sort());
+      i = j;
+    }
+    s = lines.join('\n');
   }
   if (norm.includes('ids')) s = s.replace(/\b[0-9a-f]{64}\b/g, '<id>').replace(/\b[0-9a-f]{12}\b/g, '<id>');
   if (norm.includes('times')) {
