@@ -3,13 +3,13 @@
 // hands the bytes straight to the apply worker, so the two halves of a pull (network and digest,
 // then gunzip, diffID and files) run on two threads and none of the bytes touch the daemon's heap.
 // Workers are reused while busy and leave after a few idle seconds, so an idle daemon holds none.
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { Readable } from 'node:stream';
 import { BerthError, Conflict, Forbidden, InvalidParameter, NotFound, NotImplemented, SystemError, Unavailable } from '../../lib/errors.js';
 import type { IdMapping } from '../../userns/id-mapping.js';
 import { trimMemoryWhenQuiet } from '../../lib/trim-memory.js';
 import type { ApplyResult } from './apply.js';
-import { sendChunks } from './chunk-pump.js';
+import { sendChunks, type ChunkPort } from './chunk-pump.js';
 import type { BlobAuth, FromWorker, SerializedError, ToWorker } from './apply-protocol.js';
 
 export interface WorkerApplyOptions {
@@ -81,21 +81,36 @@ function revive(e: SerializedError): Error {
   return err;
 }
 
+interface Job {
+  result: Promise<Extract<FromWorker, { type: 'done' }>>;
+  /** The job's worker while the job runs; afterwards it may serve another job and hears nothing. */
+  port: ChunkPort;
+}
+
 /**
  * One job on a pooled worker: resolves with its `done`, rejects with its `error` (or its death),
  * then puts the worker back. Other messages go to `onMessage`.
  */
-function runJob(job: ToWorker, transfer: readonly MessagePortLike[], onMessage: (m: FromWorker, worker: Worker) => void = () => undefined): { worker: Worker; result: Promise<Extract<FromWorker, { type: 'done' }>> } {
+function runJob(job: ToWorker, transfer: MessagePort[], onMessage: (m: FromWorker, port: ChunkPort) => void = () => undefined): Job {
   const worker = acquire();
+  let running = true;
+  const port: ChunkPort = {
+    postMessage: (m, t) => running && worker.postMessage(m, t),
+    on: (event, fn) => worker.on(event, fn),
+    off: (event, fn) => worker.off(event, fn),
+  };
   const result = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
-    const finish = () => worker.off('message', message).off('error', failed).off('exit', exited);
+    const finish = () => {
+      running = false;
+      worker.off('message', message).off('error', failed).off('exit', exited);
+    };
     const message = (m: FromWorker) => {
       if (m.type === 'done' || m.type === 'error') {
         finish();
         release(worker);
         if (m.type === 'done') resolve(m);
         else reject(revive(m.error));
-      } else onMessage(m, worker);
+      } else onMessage(m, port);
     };
     // A worker that died is not reused.
     const failed = (err: Error) => {
@@ -108,13 +123,11 @@ function runJob(job: ToWorker, transfer: readonly MessagePortLike[], onMessage: 
     };
     worker.on('message', message).on('error', failed).on('exit', exited);
   });
-  worker.postMessage(job, transfer as never);
-  return { worker, result };
+  worker.postMessage(job, transfer);
+  return { result, port };
 }
 
-type MessagePortLike = import('node:worker_threads').MessagePort;
-
-function applyJob(dir: string, opts: WorkerApplyOptions, port?: MessagePortLike): ToWorker {
+function applyJob(dir: string, opts: WorkerApplyOptions, port?: MessagePort): ToWorker {
   return {
     type: 'apply',
     dir,
@@ -137,9 +150,9 @@ export async function applyLayerInWorker(from: Readable | RemoteBlob, dir: strin
 }
 
 async function applyStream(input: Readable, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
-  const { worker, result } = runJob(applyJob(dir, opts), []);
+  const { result, port } = runJob(applyJob(dir, opts), []);
   let inputError: unknown;
-  const pump = sendChunks(input, worker, (err) => (inputError ??= err));
+  const pump = sendChunks(input, port, (err) => (inputError ??= err));
   try {
     const done = await result;
     return { diffId: done.diffId, size: done.size };
@@ -167,15 +180,7 @@ async function applyRemote(blob: RemoteBlob, dir: string, opts: WorkerApplyOptio
       );
     } else if (m.type === 'progress') blob.onBytes?.(m.bytes);
   });
-  // Only while the download runs: a settled one's worker may already serve another job.
-  let downloadSettled = false;
-  void downloading.result.then(
-    () => (downloadSettled = true),
-    () => (downloadSettled = true),
-  );
-  const cancel = () => {
-    if (!downloadSettled) downloading.worker.postMessage({ type: 'fail', message: String(blob.signal?.reason ?? 'cancelled') } satisfies ToWorker);
-  };
+  const cancel = () => downloading.port.postMessage({ type: 'fail', message: String(blob.signal?.reason ?? 'cancelled') } satisfies ToWorker);
   blob.signal?.addEventListener('abort', cancel);
   if (blob.signal?.aborted) cancel();
   // Both jobs end either way, and the first failure is the one reported: a failed download fails
