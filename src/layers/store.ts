@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFound, InvalidParameter, SystemError, BerthError, errorMessage } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { applyLayerInWorker, type RemoteBlob } from './archive/apply-in-worker.js';
+import { applyLayerInWorker, type LocalBlob, type RemoteBlob } from './archive/apply-in-worker.js';
 import type { Change } from './archive/diff.js';
 import type { StorageDriver } from './drivers/driver.js';
 import { selectDriver } from './drivers/select.js';
@@ -139,12 +139,12 @@ export class LayerStore {
   /**
    * Applies a (possibly compressed) layer tar on top of `parent` and registers it, with the
    * tar-split that gives its tar back later. With `expectedDiffId`, a tar hashing otherwise fails.
-   * The input (a stream, or a registry blob the apply worker downloads itself) is read to its end;
+   * The input (a stream, a file, or a registry blob a worker downloads) is read to its end;
    * with `keepInputAt`, its bytes are also written to that file.
    * Its chunks are handed over: one of 64 KiB or more that owns its memory moves to the apply
    * worker (its ArrayBuffer is detached here), so nothing else may hold on to them.
    */
-  async register(input: Readable | RemoteBlob, parent?: string, opts: { expectedDiffId?: string; keepInputAt?: string } = {}): Promise<Layer> {
+  async register(input: Readable | RemoteBlob | LocalBlob, parent?: string, opts: { expectedDiffId?: string; keepInputAt?: string } = {}): Promise<Layer> {
     const parentLayer = parent ? this.get(parent) : undefined;
     const cacheId = newCacheId();
     await this.driver.create(cacheId, parentLayer?.cacheId);

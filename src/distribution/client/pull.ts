@@ -1,14 +1,14 @@
 // `docker pull`: resolves the reference to one platform's manifest, downloads its config and
 // the layers not already present (three at a time), and registers each layer on its parent as
-// soon as the parent exists. The next layer in line streams straight from the network through
-// digest check, decompression, diffID hashing and extraction; layers that arrive early wait in the
-// file that becomes their kept copy. Nothing half-pulled stays behind: a failed layer is removed by the layer store and
+// soon as the parent exists, all of a layer's bytes on worker threads (the layer store's). The
+// next layer in line streams straight from the network through digest check, decompression,
+// diffID hashing and extraction; layers that arrive early wait in the file that becomes their
+// kept copy. Nothing half-pulled stays behind: a failed layer is removed by the layer store and
 // layers of an image that was never created are released. Each layer's compressed bytes are kept
 // (kept-blobs.ts) and become visible only once the image they belong to exists.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { InvalidParameter, NotFound, Forbidden, BerthError, Unavailable } from '../../lib/errors.js';
 import { DigestStream } from '../../layers/archive/digest.js';
 import { chainIdOf, type LayerStore } from '../../layers/store.js';
@@ -25,7 +25,7 @@ import { readBlob } from './blob-reader.js';
 import { Progress, shortDigest } from './progress.js';
 import type { DistributionMetadata } from './metadata.js';
 import type { KeptBlobs, PendingBlob } from './kept-blobs.js';
-import type { RemoteBlob } from '../../layers/archive/apply-in-worker.js';
+import { downloadToFile, type LocalBlob, type RemoteBlob } from '../../layers/archive/apply-in-worker.js';
 
 export interface DistributionDeps {
   layers: LayerStore;
@@ -212,42 +212,29 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
       progress.status('Verifying Checksum', id);
       progress.status('Download complete', id);
     };
+    const remote: RemoteBlob = {
+      repo,
+      digest: d.digest,
+      size: d.size,
+      prepare: (renew) => session.prepare(`/v2/${repo}/blobs/${d.digest}`, renew),
+      onBytes: (n) => {
+        onBytes(n);
+        if (n === d.size) downloaded();
+      },
+      signal: abort.signal,
+    };
     if (parentReady) {
-      // Next in line: the layer store's apply worker downloads the blob itself (this thread only
-      // answers for credentials), checks its digest, writes the kept copy and registers it
-      // (gunzip, diffID, extraction) in one stream. The copy is whole, and the digest checked,
-      // once register returns.
-      const remote: RemoteBlob = {
-        repo,
-        digest: d.digest,
-        size: d.size,
-        prepare: (renew) => session.prepare(`/v2/${repo}/blobs/${d.digest}`, renew),
-        onBytes: (n) => {
-          onBytes(n);
-          if (n === d.size) downloaded();
-        },
-        signal: abort.signal,
-      };
+      // Next in line: a worker downloads the blob and checks its digest (this thread only answers
+      // for credentials) and hands it to the layer store's apply worker, which writes the kept copy
+      // and registers it (gunzip, diffID, extraction) in one stream.
       await registerChecked(deps, remote, parent, diffIds[i]!, chains[i]!, newlyRegistered, keep.tmp);
     } else {
-      // The early download waits in what becomes the kept copy.
-      const blob = readBlob(session, repo, d.digest, d.size, { onBytes, signal: abort.signal });
-      const compressed = new DigestStream(d.digest);
-      blob.on('error', (err) => compressed.destroy(err));
-      await pipeline(blob, compressed, createWriteStream(keep.tmp, { mode: 0o600 }));
-      downloaded();
+      // An early download waits in what becomes the kept copy, then is registered from there.
+      await downloadToFile(remote, keep.tmp);
       await registered[i - 1];
       abort.signal.throwIfAborted();
-      let read = 0;
-      const file = createReadStream(keep.tmp, { highWaterMark: 1 << 20 });
-      const counted = new Transform({
-        transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
-          progress.bytes(id, 'Extracting', (read += chunk.length), d.size);
-          cb(null, chunk);
-        },
-      });
-      file.on('error', (err) => counted.destroy(err));
-      await registerChecked(deps, file.pipe(counted), parent, diffIds[i]!, chains[i]!, newlyRegistered);
+      const local: LocalBlob = { file: keep.tmp, onBytes: (n) => progress.bytes(id, 'Extracting', n, d.size) };
+      await registerChecked(deps, local, parent, diffIds[i]!, chains[i]!, newlyRegistered);
     }
     progress.bytes(id, 'Extracting', d.size, d.size);
     progress.status('Pull complete', id);
@@ -281,7 +268,7 @@ async function fetchLayers(deps: DistributionDeps, session: RegistrySession, rep
 }
 
 /** Registers a layer stream (read to its end by the layer store, so a digest check at the end is in). */
-async function registerChecked(deps: DistributionDeps, input: Readable | RemoteBlob, parent: string | undefined, diffId: string, chainId: string, newly: string[], keepInputAt?: string): Promise<void> {
+async function registerChecked(deps: DistributionDeps, input: Readable | RemoteBlob | LocalBlob, parent: string | undefined, diffId: string, chainId: string, newly: string[], keepInputAt?: string): Promise<void> {
   const existed = deps.layers.has(chainId);
   let layer;
   try {

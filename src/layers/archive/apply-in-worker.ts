@@ -21,6 +21,12 @@ export interface WorkerApplyOptions {
   idMap?: IdMapping;
 }
 
+/** A file the apply worker reads itself (a blob downloaded earlier). */
+export interface LocalBlob {
+  file: string;
+  onBytes?(n: number): void;
+}
+
 /** A registry blob the download worker fetches itself (the daemon answers for credentials). */
 export interface RemoteBlob {
   repo: string;
@@ -127,7 +133,7 @@ function runJob(job: ToWorker, transfer: MessagePort[], onMessage: (m: FromWorke
   return { result, port };
 }
 
-function applyJob(dir: string, opts: WorkerApplyOptions, port?: MessagePort): ToWorker {
+function applyJob(dir: string, opts: WorkerApplyOptions, from?: { port: MessagePort } | { file: string }): ToWorker {
   return {
     type: 'apply',
     dir,
@@ -136,7 +142,7 @@ function applyJob(dir: string, opts: WorkerApplyOptions, port?: MessagePort): To
     tarSplitPath: opts.tarSplitPath,
     keepInputAt: opts.keepInputAt,
     idMap: opts.idMap ? { uidMaps: opts.idMap.uidMaps, gidMaps: opts.idMap.gidMaps } : undefined,
-    port,
+    from,
   };
 }
 
@@ -145,8 +151,51 @@ function applyJob(dir: string, opts: WorkerApplyOptions, port?: MessagePort): To
  * for) is finished there, and with `keepInputAt` the input's bytes are also written to that file.
  * An error of the input itself (the network, a digest) wins over what the apply saw.
  */
-export async function applyLayerInWorker(from: Readable | RemoteBlob, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
-  return from instanceof Readable ? applyStream(from, dir, opts) : applyRemote(from, dir, opts);
+export async function applyLayerInWorker(from: Readable | RemoteBlob | LocalBlob, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
+  if (from instanceof Readable) return applyStream(from, dir, opts);
+  return 'file' in from ? applyFile(from, dir, opts) : applyRemote(from, dir, opts);
+}
+
+/** The worker reads the file itself; `onBytes` hears how far it got. */
+async function applyFile(blob: LocalBlob, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
+  const { result } = runJob(applyJob(dir, opts, { file: blob.file }), [], (m) => {
+    if (m.type === 'progress') blob.onBytes?.(m.bytes);
+  });
+  const done = await result;
+  return { diffId: done.diffId, size: done.size };
+}
+
+/** A registry blob downloaded by a worker into `file`, which is whole (digest checked) once this resolves. */
+export async function downloadToFile(blob: RemoteBlob, file: string): Promise<void> {
+  const job = startDownload(blob, { file });
+  try {
+    await job.result;
+  } catch (err) {
+    throw blob.signal?.aborted ? (blob.signal.reason ?? err) : (job.prepareError() ?? err);
+  } finally {
+    job.stop();
+  }
+}
+
+/** A download job: the daemon answers its credential requests and passes its progress on. */
+function startDownload(blob: RemoteBlob, to: { port: MessagePort } | { file: string }): Job & { cancel(): void; stop(): void; prepareError(): unknown } {
+  let prepareError: unknown;
+  const job = runJob({ type: 'download', repo: blob.repo, digest: blob.digest, size: blob.size, to }, 'port' in to ? [to.port] : [], (m, worker) => {
+    if (m.type === 'auth') {
+      blob.prepare(m.renew).then(
+        (a) => worker.postMessage({ type: 'auth', ...a } satisfies ToWorker),
+        // The request cannot be made: the download fails with this.
+        (err: unknown) => {
+          prepareError ??= err;
+          worker.postMessage({ type: 'fail', message: err instanceof Error ? err.message : String(err) } satisfies ToWorker);
+        },
+      );
+    } else if (m.type === 'progress') blob.onBytes?.(m.bytes);
+  });
+  const cancel = () => job.port.postMessage({ type: 'fail', message: String(blob.signal?.reason ?? 'cancelled') } satisfies ToWorker);
+  blob.signal?.addEventListener('abort', cancel);
+  if (blob.signal?.aborted) cancel();
+  return { ...job, cancel, stop: () => blob.signal?.removeEventListener('abort', cancel), prepareError: () => prepareError };
 }
 
 async function applyStream(input: Readable, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
@@ -166,23 +215,8 @@ async function applyStream(input: Readable, dir: string, opts: WorkerApplyOption
 
 async function applyRemote(blob: RemoteBlob, dir: string, opts: WorkerApplyOptions): Promise<ApplyResult> {
   const { port1, port2 } = new MessageChannel();
-  const applying = runJob(applyJob(dir, opts, port2), [port2]);
-  let prepareError: unknown;
-  const downloading = runJob({ type: 'download', repo: blob.repo, digest: blob.digest, size: blob.size, port: port1 }, [port1], (m, worker) => {
-    if (m.type === 'auth') {
-      blob.prepare(m.renew).then(
-        (a) => worker.postMessage({ type: 'auth', ...a } satisfies ToWorker),
-        // The request cannot be made: the download fails with this.
-        (err: unknown) => {
-          prepareError ??= err;
-          worker.postMessage({ type: 'fail', message: err instanceof Error ? err.message : String(err) } satisfies ToWorker);
-        },
-      );
-    } else if (m.type === 'progress') blob.onBytes?.(m.bytes);
-  });
-  const cancel = () => downloading.port.postMessage({ type: 'fail', message: String(blob.signal?.reason ?? 'cancelled') } satisfies ToWorker);
-  blob.signal?.addEventListener('abort', cancel);
-  if (blob.signal?.aborted) cancel();
+  const applying = runJob(applyJob(dir, opts, { port: port2 }), [port2]);
+  const downloading = startDownload(blob, { port: port1 });
   // Both jobs end either way, and the first failure is the one reported: a failed download fails
   // the apply through its input; a failed apply leaves the download nobody to send to, so it is
   // cancelled.
@@ -194,16 +228,16 @@ async function applyRemote(blob: RemoteBlob, dir: string, opts: WorkerApplyOptio
   };
   const [got, applied] = await Promise.allSettled([
     downloading.result.catch((err: unknown) => {
-      noteFailure(prepareError ?? err);
+      noteFailure(downloading.prepareError() ?? err);
       throw err;
     }),
     applying.result.catch((err: unknown) => {
       noteFailure(err);
-      cancel();
+      downloading.cancel();
       throw err;
     }),
   ]);
-  blob.signal?.removeEventListener('abort', cancel);
+  downloading.stop();
   if (blob.signal?.aborted) throw blob.signal.reason ?? first;
   if (got.status === 'rejected' || applied.status === 'rejected') throw first;
   return { diffId: applied.value.diffId, size: applied.value.size };

@@ -1,11 +1,11 @@
 // Messages between LayerStore.register (apply-in-worker.ts) and layer-apply workers
 // (apply-worker.ts). One job at a time per worker.
-// - An `apply` job reads its input as `chunk`s and then `end` (or `fail`) on `port` (from the
-//   daemon itself when there is none), answers each chunk with a `credit` for its bytes there,
-//   and tells the daemon `done` or `error`.
+// - An `apply` job reads its input from a file (reporting `progress`) or as `chunk`s and then `end`
+//   (or `fail`) on a port (from the daemon itself when there is none), answering each chunk with
+//   a `credit` for its bytes there, and tells the daemon `done` or `error`.
 // - A `download` job fetches a registry blob, checks its digest and sends the bytes the same way
-//   on `port` (to the apply job's worker); it asks the daemon for each request's URL and
-//   credentials (`auth`, answered by `auth`), reports byte counts (`progress`) and then `done`
+//   to an apply job's port, or writes them to a file; it asks the daemon for each request's URL
+//   and credentials (`auth`, answered by `auth`), reports byte counts (`progress`) and then `done`
 //   or `error`. A `fail` from the daemon cancels it.
 import type { MessagePort } from 'node:worker_threads';
 import type { IdMap } from '../../userns/id-mapping.js';
@@ -20,8 +20,8 @@ export interface ApplyJob {
   /** A file that receives the input's bytes as they arrive. */
   keepInputAt?: string;
   idMap?: { uidMaps: IdMap[]; gidMaps: IdMap[] };
-  /** Where the input comes from; the daemon's own messages when absent. */
-  port?: MessagePort;
+  /** Where the input comes from: these messages or this file; the daemon's own messages when absent. */
+  from?: { port: MessagePort } | { file: string };
 }
 
 export interface DownloadJob {
@@ -29,7 +29,8 @@ export interface DownloadJob {
   repo: string;
   digest: string;
   size: number;
-  port: MessagePort;
+  /** Where the bytes go: an apply job's port, or a file (complete once the job is done). */
+  to: { port: MessagePort } | { file: string };
 }
 
 /** Where and how the next request for a blob goes. */

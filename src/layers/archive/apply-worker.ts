@@ -6,11 +6,11 @@
 // apply-protocol.ts.
 import { parentPort } from 'node:worker_threads';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
+import { finished, pipeline } from 'node:stream/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { applyLayer } from './apply.js';
 import { DigestStream } from './digest.js';
-import { receiveChunks, sendChunks, type ChunkPort } from './chunk-pump.js';
+import { receiveChunks, sendChunks } from './chunk-pump.js';
 import { TarSplitRecorder } from '../tar-split.js';
 import { IdMapping } from '../../userns/id-mapping.js';
 import { BerthError } from '../../lib/errors.js';
@@ -26,9 +26,29 @@ function serialize(err: unknown): SerializedError {
   return { kind: e instanceof BerthError ? e.kind : undefined, name: e.name, message: e.message, code: (e as NodeJS.ErrnoException).code };
 }
 
+/** An apply job's input read from a file, with its byte count reported as it goes. */
+function fileInput(file: string): { stream: Readable; detach(): void } {
+  let read = 0;
+  let reported = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
+      read += chunk.length;
+      if (read - reported >= 1 << 20) tell({ type: 'progress', bytes: (reported = read) });
+      cb(null, chunk);
+    },
+    flush(cb: TransformCallback) {
+      tell({ type: 'progress', bytes: read });
+      cb();
+    },
+  });
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  source.on('error', (err) => counted.destroy(err));
+  return { stream: source.pipe(counted), detach: () => source.destroy() };
+}
+
 async function apply(job: ApplyJob): Promise<void> {
-  const port: ChunkPort = job.port ?? daemon;
-  const received = receiveChunks(port);
+  const from = job.from;
+  const received = from && 'file' in from ? fileInput(from.file) : receiveChunks(from?.port ?? daemon);
   const stream = received.stream;
   // A `fail` destroys the stream with its error; whoever reads it then fails with it and the job
   // ends through the catch below (with no listener it would end the thread).
@@ -51,7 +71,7 @@ async function apply(job: ApplyJob): Promise<void> {
     tell({ type: 'error', error: serialize(err) });
   } finally {
     received.detach();
-    job.port?.close();
+    if (from && 'port' in from) from.port.close();
   }
 }
 
@@ -122,21 +142,28 @@ function download(job: DownloadJob): void {
   check.on('close', () => blob.destroy());
   blob.pipe(check);
   downloading = check;
-  let failed = false;
-  const pump = sendChunks(check, job.port, (err) => {
-    failed = true;
+  const done = () => tell({ type: 'done', diffId: '', size: job.size });
+  const failed = (err: unknown) => tell({ type: 'error', error: serialize(err) });
+  const to = job.to;
+  if ('file' in to) {
+    pipeline(check, createWriteStream(to.file, { mode: 0o600 })).then(done, failed).finally(() => (downloading = null));
+    return;
+  }
+  let failedAlready = false;
+  const pump = sendChunks(check, to.port, (err) => {
+    failedAlready = true;
     finish();
-    tell({ type: 'error', error: serialize(err) });
+    failed(err);
   });
   const finish = () => {
     downloading = null;
     pump.detach();
-    job.port.close();
+    to.port.close();
   };
   check.on('end', () => {
-    if (failed) return;
+    if (failedAlready) return;
     finish();
-    tell({ type: 'done', diffId: '', size: job.size });
+    done();
   });
 }
 

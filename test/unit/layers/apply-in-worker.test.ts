@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { applyLayerInWorker, type RemoteBlob } from '../../../src/layers/archive/apply-in-worker.js';
+import { applyLayerInWorker, downloadToFile, type RemoteBlob } from '../../../src/layers/archive/apply-in-worker.js';
 import { DigestStream, DigestMismatch } from '../../../src/layers/archive/digest.js';
 import { layerTarStream } from '../../../src/layers/tar-split.js';
 import { writeTar } from '../../../src/layers/archive/tar-writer.js';
@@ -194,6 +194,29 @@ test('a cancelled download stops with the reason; a bad tar fails with its own e
       await assert.rejects(applyLayerInWorker(remote(srv2.url, escape), join(dir, 'b'), { whiteouts: 'overlay' }), (e: unknown) => e instanceof InvalidParameter && /refusing layer entry/.test((e as Error).message));
     } finally {
       await srv2.close();
+    }
+  });
+});
+
+test('an early layer: downloaded by a worker into a file, then applied from it by a worker with progress', async () => {
+  await withTempDir(async (dir) => {
+    const body = randomBytes(3 * MiB);
+    const tar = await collect(writeTar([t.file('f', body)]));
+    const gz = gzipSync(tar);
+    const srv = await blobServer(gz);
+    try {
+      await downloadToFile(remote(srv.url, gz), join(dir, 'blob'));
+      assert.ok((await fs.readFile(join(dir, 'blob'))).equals(gz));
+      const seen: number[] = [];
+      const res = await applyLayerInWorker({ file: join(dir, 'blob'), onBytes: (n) => seen.push(n) }, join(dir, 'layer'), { whiteouts: 'overlay', expectedDiffId: sha256(tar) });
+      assert.equal(res.diffId, sha256(tar));
+      assert.ok((await fs.readFile(join(dir, 'layer', 'f'))).equals(body));
+      assert.equal(seen[seen.length - 1], gz.length);
+      const wrong = { ...remote(srv.url, gz), digest: sha256(Buffer.from('other')) };
+      wrong.prepare = remote(srv.url, gz).prepare;
+      await assert.rejects(downloadToFile(wrong, join(dir, 'bad')), /digest mismatch/);
+    } finally {
+      await srv.close();
     }
   });
 });
