@@ -1,12 +1,13 @@
 // Scenario pull-push: cold `push` and `pull` of a 200 MiB layer through berthd and dockerd, against
 // Berth's registry (`registry serve`) and Debian's docker-registry (distribution 2.8). Two layers:
 // `random` (the issue's: one file of random bytes, which gzip cannot shrink) and `files` (about
-// 200 MiB of this machine's own libraries and programs, which gzip to roughly a third: what most
-// image layers look like). BENCH_PULL_PUSH_LAYERS picks (default both). Every push goes to a fresh registry on a fresh port (no blob
-// to skip or mount) from a freshly imported image (no blob kept from a pull); every pull starts
-// with the image removed. ROUNDS rounds (BENCH_PULL_PUSH_ROUNDS overrides), rows interleaved;
+// 200 MiB of this machine's own programs and libraries, which gzip shrinks as it does most image
+// layers). BENCH_PULL_PUSH_LAYERS picks (default both). Every push goes to a fresh registry on a
+// fresh port (no blob to skip or mount) from a freshly imported image (no blob kept from a pull);
+// every pull starts with the image removed. ROUNDS rounds (BENCH_PULL_PUSH_ROUNDS overrides), rows interleaved;
 // prints p50s, the CPU time the daemon and the registry spent (wall time on a shared machine
-// moves with everyone's load; CPU time much less), and the issue's targets.
+// moves with everyone's load; CPU time much less), the registry's own time to send the blob to a
+// bare HTTP client (no daemon's variance in it), and the issue's targets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -77,6 +78,34 @@ async function startRegistry(kind: RegistryKind, work: string): Promise<Registry
   onCleanup(`${kind} on port ${port}`, stop);
   await waitHttp(`http://127.0.0.1:${port}/v2/`);
   return { host: `127.0.0.1:${port}`, pid: p.pid!, stop };
+}
+
+/** GET of `url` with a bare HTTP client that discards the body; resolves with the ms it took. */
+function timedGet(url: string, headers: Record<string, string> = {}): Promise<{ ms: number; body: Buffer }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        const keep: Buffer[] = [];
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          // Only a small body (the manifest) is kept.
+          if ((n += c.length) <= 1 << 20) keep.push(c);
+        });
+        res.on('end', () => (res.statusCode === 200 ? resolve({ ms: performance.now() - t, body: Buffer.concat(keep) }) : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** The registry alone: GETs of the pushed layer blob by a bare client, no daemon in between. */
+async function serveTimes(host: string, repo: string, times: number): Promise<number[]> {
+  const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+  const manifest = JSON.parse((await timedGet(`http://${host}/v2/${repo}/manifests/v1`, { accept })).body.toString()) as { layers: { digest: string }[] };
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) out.push((await timedGet(`http://${host}/v2/${repo}/blobs/${manifest.layers[0]!.digest}`)).ms);
+  return out;
 }
 
 /** CPU time (user + system, all threads) the processes have used so far, in ms; gone ones count 0. */
@@ -169,6 +198,9 @@ export async function pullPush(ctx: BenchContext): Promise<void> {
   }
 
   const samples = new Map<string, Samples>();
+  /** Per layer and registry: ms for a bare client to GET the layer blob. */
+  const serve = new Map<string, number[]>();
+  for (const layer of LAYER_KINDS) for (const kind of registries) serve.set(`${layer}\0${kind}`, []);
   const key = (layer: LayerKind, e: string, k: RegistryKind) => `${layer}\0${e}\0${k}`;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const layer of LAYER_KINDS) {
@@ -184,6 +216,7 @@ export async function pullPush(ctx: BenchContext): Promise<void> {
             const regBeforePush = cpuMs([reg.pid]);
             const push = await withCpu(daemon, () => must(e.cli(['push', ref]), { timeoutMs: 300_000 }));
             const regPush = cpuMs([reg.pid]) - regBeforePush;
+            serve.get(`${layer}\0${kind}`)!.push(...(await serveTimes(reg.host, `bench/${layer}`, 3)));
             await must(e.cli(['rmi', '-f', ref]));
             const regBeforePull = cpuMs([reg.pid]);
             const pull = await withCpu(daemon, () => must(e.cli(['pull', ref]), { timeoutMs: 300_000 }));
@@ -233,6 +266,12 @@ export async function pullPush(ctx: BenchContext): Promise<void> {
       }
     }
     console.log(table(['engine', 'registry', 'push CPU', 'pull CPU', 'load per round'], cpuRows, [1]));
+
+    console.log(`\n## pull-push: the registry alone, the ${layer} layer's blob sent to a bare HTTP client (p50 of ${serve.get(`${layer}\0${registries[0]}`)!.length})\n`);
+    console.log(table(['registry', 'GET p50', 'min'], registries.map((k) => {
+      const v = serve.get(`${layer}\0${k}`)!;
+      return [k, `${summarize(v).p50.toFixed(1)} ms`, `${Math.min(...v).toFixed(1)} ms`];
+    }), [1]));
   }
 
   // The issue's targets are stated for the random layer; the files layer's rows are for comparison.
@@ -251,6 +290,8 @@ export async function pullPush(ctx: BenchContext): Promise<void> {
       const r = p50(layer, e.name, 'berth registry', 'pull') / p50(layer, e.name, 'distribution 2.8', 'pull');
       targets.push([`${layer} layer: berth registry serves ${e.name}'s pull ≤ 1.0x distribution 2.8`, shown(r), verdict(r, 1)]);
     }
+    const alone = serve.get(`${layer}\0distribution 2.8`)?.length ? summarize(serve.get(`${layer}\0berth registry`)!).p50 / summarize(serve.get(`${layer}\0distribution 2.8`)!).p50 : NaN;
+    targets.push([`${layer} layer: berth registry sends the blob ≤ 1.0x distribution 2.8 (bare client)`, shown(alone), verdict(alone, 1)]);
   }
   console.log(table(['target', 'measured', ''], targets));
 }
