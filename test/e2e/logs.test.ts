@@ -29,9 +29,15 @@ function run(args: string[]): string {
 
 async function logFiles(id: string): Promise<{ names: string[]; total: number }> {
   const dir = join(d.dataRoot, 'containers', id);
-  const names = (await fs.readdir(dir)).filter((n) => n.startsWith(`${id}-json.log`)).sort();
+  const names: string[] = [];
   let total = 0;
-  for (const n of names) total += (await fs.stat(join(dir, n))).size;
+  for (const n of (await fs.readdir(dir)).filter((x) => x.startsWith(`${id}-json.log`)).sort()) {
+    // A file being rotated (`.rotating`) may be renamed between the listing and its stat.
+    const st = await fs.stat(join(dir, n)).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    if (!st) continue;
+    names.push(n);
+    total += st.size;
+  }
   return { names, total };
 }
 
