@@ -62,9 +62,9 @@ export class LayerStore {
   /** userns-remap: files are owned by the mapped ids (set by the daemon before any layer is made). */
   idMap?: IdMapping;
 
-  /** `driver`: a driver name (overlay2 when omitted, with `storageOpts`) or a driver instance. */
   private readonly removedHooks: (() => Promise<void>)[] = [];
 
+  /** `driver`: a driver name (overlay2 when omitted, with `storageOpts`) or a driver instance. */
   constructor(dataRoot: string, driver: string | StorageDriver = 'overlay2', storageOpts: string[] = []) {
     this.driver = typeof driver === 'string' ? selectDriver(dataRoot, driver, storageOpts) : driver;
     this.imageRoot = join(dataRoot, 'image', this.driver.name);
