@@ -7,6 +7,7 @@ import net from 'node:net';
 import { closeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
+import { SystemError, errorMessage } from './errors.js';
 
 const libc = koffi.load('libc.so.6');
 
@@ -184,6 +185,22 @@ export async function runProgram(path: string, args: string[], input = ''): Prom
   child.stdin!.end(input);
   const [stdout, stderr, code] = await Promise.all([readText(child.stdout!), readText(child.stderr!), child.exited]);
   return { code, stdout, stderr };
+}
+
+/**
+ * runProgram for a program that must succeed: its stdout, or a SystemError `what: <stderr>` (or the
+ * exit status, or why it could not start). `oneLine` folds a multi-line stderr into one line.
+ */
+export async function runChecked(path: string, args: string[], input: string, what: string, oneLine = false): Promise<string> {
+  let r;
+  try {
+    r = await runProgram(path, args, input);
+  } catch (e) {
+    throw new SystemError(`${what}: ${errorMessage(e)}`);
+  }
+  const stderr = oneLine ? r.stderr.trim().replace(/\n/g, '; ') : r.stderr.trim();
+  if (r.code !== 0) throw new SystemError(`${what}: ${stderr || `exit status ${r.code}`}`);
+  return r.stdout;
 }
 
 function readText(stream: Readable): Promise<string> {

@@ -2,23 +2,15 @@
 // `ip -batch -` (one process for many commands), run in the host's namespace or, through
 // nsenter, in a sandbox's. Also reads the host's IPv4 routes for subnet overlap checks.
 import { promises as fs } from 'node:fs';
-import { SystemError, errorMessage } from '../lib/errors.js';
-import { runProgram } from '../lib/process-spawn.js';
+import { runChecked } from '../lib/process-spawn.js';
 import { parseCidr, type Cidr } from './ipam/cidr.js';
 
 const IP = '/usr/sbin/ip';
 const NSENTER = '/usr/bin/nsenter';
 
 /** Runs `ip` (or nsenter leading to it) with `input` on stdin; rejects with its stderr on a non-zero exit. */
-async function run(cmd: string, args: string[], input: string): Promise<string> {
-  let r;
-  try {
-    r = await runProgram(cmd, args, input);
-  } catch (e) {
-    throw new SystemError(`${cmd}: ${errorMessage(e)}`);
-  }
-  if (r.code !== 0) throw new SystemError(`ip: ${r.stderr.trim().replace(/\n/g, '; ') || `exit status ${r.code}`}`);
-  return r.stdout;
+function run(cmd: string, args: string[], input: string): Promise<string> {
+  return runChecked(cmd, args, input, 'ip', true);
 }
 
 /** Runs `ip` commands (without the leading `ip`) in one process; in `netns` when given (a path). */

@@ -3,8 +3,7 @@
 // side never share names) and handed to the runtime by that path.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { SystemError, errorMessage } from '../lib/errors.js';
-import { runProgram } from '../lib/process-spawn.js';
+import { runChecked } from '../lib/process-spawn.js';
 import { umount2, MNT_DETACH } from '../lib/libc.js';
 import type { IdMapping } from '../userns/id-mapping.js';
 import { createOwnedNetns, removeUserNamespaceFile } from '../userns/namespaces.js';
@@ -60,11 +59,5 @@ export class Sandboxes {
 
 /** `unshare --net=<file> true`: a new namespace kept alive by a bind mount on the file. */
 async function unshareNet(file: string): Promise<void> {
-  let r;
-  try {
-    r = await runProgram(UNSHARE, [`--net=${file}`, '/bin/true']);
-  } catch (e) {
-    throw new SystemError(`unshare: ${errorMessage(e)}`);
-  }
-  if (r.code !== 0) throw new SystemError(`creating network namespace: ${r.stderr.trim() || `exit ${r.code}`}`);
+  await runChecked(UNSHARE, [`--net=${file}`, '/bin/true'], '', 'creating network namespace');
 }

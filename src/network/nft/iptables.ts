@@ -1,21 +1,13 @@
 // The one wrapper around `iptables-restore`: Berth's accept rules in the iptables-nft `filter
 // FORWARD` chain (dockerd leaves it with policy drop). That table is written in iptables' own
 // encoding (xt matches); rules nft writes there natively make iptables refuse the whole chain.
-import { SystemError, errorMessage } from '../../lib/errors.js';
-import { runProgram } from '../../lib/process-spawn.js';
+import { runChecked } from '../../lib/process-spawn.js';
 
 const RESTORE = '/usr/sbin/iptables-restore';
 const IPTABLES = '/usr/sbin/iptables';
 
-async function run(cmd: string, args: string[], input: string): Promise<string> {
-  let r;
-  try {
-    r = await runProgram(cmd, args, input);
-  } catch (e) {
-    throw new SystemError(`${cmd}: ${errorMessage(e)}`);
-  }
-  if (r.code !== 0) throw new SystemError(`${cmd}: ${r.stderr.trim() || `exit status ${r.code}`}`);
-  return r.stdout;
+function run(cmd: string, args: string[], input: string): Promise<string> {
+  return runChecked(cmd, args, input, cmd);
 }
 
 /** The chain iptables-nft owns: Berth writes there only through iptables. */

@@ -3,27 +3,15 @@
 // all of it on request; also loads scripts inside a container's namespace (with the sysctls they
 // need). Owns nft's command lines and its error messages.
 import { SystemError, errorMessage } from '../../lib/errors.js';
-import { runProgram } from '../../lib/process-spawn.js';
+import { runChecked } from '../../lib/process-spawn.js';
 import { foreignAcceptRules } from './ruleset.js';
 import { isIptablesForward, syncIptablesForward } from './iptables.js';
 
 const NFT = '/usr/sbin/nft';
 const NSENTER = '/usr/bin/nsenter';
 
-/** Runs `cmd` (nft, or nsenter leading to it) with `input` on stdin; rejects with nft's stderr. */
-async function runCmd(cmd: string, argv: string[], input: string, what: string): Promise<string> {
-  let r;
-  try {
-    r = await runProgram(cmd, argv, input);
-  } catch (e) {
-    throw new SystemError(`${what}: ${errorMessage(e)}`);
-  }
-  if (r.code !== 0) throw new SystemError(`${what}: ${r.stderr.trim() || `exit status ${r.code}`}`);
-  return r.stdout;
-}
-
 function run(args: string[], input?: string): Promise<string> {
-  return runCmd(NFT, args, input ?? '', `nft ${args.join(' ')}`);
+  return runChecked(NFT, args, input ?? '', `nft ${args.join(' ')}`);
 }
 
 const SYSCTL_KEY = /^net\/[A-Za-z0-9_./-]+$/;
@@ -41,7 +29,7 @@ export async function applyScriptInNetns(netns: string, script: string, sysctls:
   }
   // Keys and values are the shell's positional parameters, never part of its program text.
   const sh = `while [ $# -gt 0 ]; do echo "$2" > "/proc/sys/$1" || exit 1; shift 2; done; exec ${NFT} -f -`;
-  await runCmd(NSENTER, [`--net=${netns}`, '/bin/sh', '-c', sh, 'sh', ...pairs], script, `nft -f - in ${netns}`);
+  await runChecked(NSENTER, [`--net=${netns}`, '/bin/sh', '-c', sh, 'sh', ...pairs], script, `nft -f - in ${netns}`);
 }
 
 /** Loads a script (one transaction: all of it applies or none). */

@@ -128,6 +128,14 @@ async function blobServer(blob: Buffer, o: { token?: string; hold?: boolean } = 
   };
 }
 
+/** A gzipped one-file layer of 3 MiB and a stand-in registry serving it. */
+async function servedLayer() {
+  const body = randomBytes(3 * MiB);
+  const tar = await collect(writeTar([t.file('f', body)]));
+  const gz = gzipSync(tar);
+  return { body, tar, gz, srv: await blobServer(gz) };
+}
+
 function remote(url: string, blob: Buffer, extra: Partial<RemoteBlob> = {}): RemoteBlob {
   const digest = sha256(blob);
   return { repo: 'r', digest, size: blob.length, prepare: async () => ({ url: url + digest, headers: {}, insecureTls: false }), ...extra };
@@ -135,10 +143,7 @@ function remote(url: string, blob: Buffer, extra: Partial<RemoteBlob> = {}): Rem
 
 test('a registry blob is downloaded and applied by the workers: files, kept copy, progress', async () => {
   await withTempDir(async (dir) => {
-    const body = randomBytes(3 * MiB);
-    const tar = await collect(writeTar([t.file('f', body)]));
-    const gz = gzipSync(tar);
-    const srv = await blobServer(gz);
+    const { body, tar, gz, srv } = await servedLayer();
     try {
       const seen: number[] = [];
       const res = await applyLayerInWorker(remote(srv.url, gz, { onBytes: (n) => seen.push(n) }), join(dir, 'layer'), { whiteouts: 'overlay', expectedDiffId: sha256(tar), keepInputAt: join(dir, 'kept'), tarSplitPath: join(dir, 'ts') });
@@ -200,10 +205,7 @@ test('a cancelled download stops with the reason; a bad tar fails with its own e
 
 test('an early layer: downloaded by a worker into a file, then applied from it by a worker with progress', async () => {
   await withTempDir(async (dir) => {
-    const body = randomBytes(3 * MiB);
-    const tar = await collect(writeTar([t.file('f', body)]));
-    const gz = gzipSync(tar);
-    const srv = await blobServer(gz);
+    const { body, tar, gz, srv } = await servedLayer();
     try {
       await downloadToFile(remote(srv.url, gz), join(dir, 'blob'));
       assert.ok((await fs.readFile(join(dir, 'blob'))).equals(gz));
